@@ -1,0 +1,101 @@
+"""The manifest every exported model directory carries (``manifest.json``).
+
+The Java side (pipeline-core ``ModelManifest``) reads this file before loading anything, so the
+field names here are a contract: change them only together with the Java reader and bump
+``MANIFEST_FORMAT``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+import torch
+
+from . import EXPORTER_VERSION
+
+MANIFEST_FORMAT = 1
+MANIFEST_FILE = "manifest.json"
+FAMILIES = ("diffusion", "clip", "captioner", "segmenter", "llm")
+
+
+@dataclass
+class TensorSpec:
+    """A named input or output of a TorchScript file; -1 marks a free dimension."""
+
+    name: str
+    shape: list[int]
+    dtype: str  # "float32", "float16", "int64", ...
+
+
+@dataclass
+class ComponentSpec:
+    """One TorchScript file of a model directory and its signature (positional order)."""
+
+    file: str
+    inputs: list[TensorSpec]
+    outputs: list[TensorSpec]
+    doc: str = ""
+
+
+@dataclass
+class Manifest:
+    family: str
+    architecture: str
+    dtype: str
+    components: dict[str, ComponentSpec]
+    config: dict[str, Any] = field(default_factory=dict)
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    tokenizer: str | None = "tokenizer.json"
+    source: dict[str, Any] = field(default_factory=dict)  # checkpoint, weights_sha256, tiny
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown model family {self.family!r}; expected one of {FAMILIES}")
+        return {
+            "format": MANIFEST_FORMAT,
+            "exporter_version": EXPORTER_VERSION,
+            "torch_version": torch.__version__.split("+")[0],
+            "family": self.family,
+            "architecture": self.architecture,
+            "dtype": self.dtype,
+            "components": {k: asdict(v) for k, v in self.components.items()},
+            "config": self.config,
+            "preprocessing": self.preprocessing,
+            "tokenizer": self.tokenizer,
+            "source": self.source,
+            "extra": self.extra,
+        }
+
+
+def write_manifest(out_dir: str, manifest: Manifest) -> str:
+    """Write ``manifest.json`` into ``out_dir`` (sorted keys, stable bytes) and return its path."""
+    path = os.path.join(out_dir, MANIFEST_FILE)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(manifest.to_json(), f, indent=2, sort_keys=True)
+        f.write("\n")
+    return path
+
+
+def read_manifest(out_dir: str) -> dict[str, Any]:
+    path = os.path.join(out_dir, MANIFEST_FILE)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no {MANIFEST_FILE} in model directory {out_dir}")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def state_dict_sha256(state_dict: dict[str, torch.Tensor]) -> str:
+    """A hash of a model's weights that does not depend on file layout: names and bytes, sorted."""
+    h = hashlib.sha256()
+    for name in sorted(state_dict):
+        t = state_dict[name].detach().to("cpu").contiguous()
+        h.update(name.encode("utf-8"))
+        h.update(str(t.dtype).encode("utf-8"))
+        h.update(str(tuple(t.shape)).encode("utf-8"))
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
