@@ -228,14 +228,22 @@ public record RankConfig(
     }
   }
 
+  // Config.getInt truncates 1.5 to 1 silently; a count must be written as an integer.
   private static int integer(Config section, String path) {
-    try {
-      return section.getInt(path);
-    } catch (ConfigException.Missing e) {
+    if (!section.hasPath(path)) {
       throw new ConfigError(key(path), "(missing)", "an integer >= 1");
-    } catch (ConfigException.WrongType e) {
-      throw new ConfigError(key(path), render(section.getValue(path)), "an integer >= 1");
     }
+    ConfigValue value = section.getValue(path);
+    Object raw = value.unwrapped();
+    String text = raw instanceof String str ? str.trim() : String.valueOf(raw);
+    if (raw instanceof Number || raw instanceof String) {
+      try {
+        return Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        // falls through to the error below
+      }
+    }
+    throw new ConfigError(key(path), render(value), "an integer >= 1");
   }
 
   private static double number(Config section, String path) {
