@@ -22,9 +22,13 @@ abstract class LocalSparkTest {
 
   @AfterAll
   static void stopSpark() {
-    if (spark != null) {
-      spark.stop();
-      spark = null;
+    SparkSession current = spark;
+    spark = null;
+    if (current != null) {
+      current.stop();
     }
+    // getOrCreate would otherwise hand the next class this stopped session.
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
   }
 }

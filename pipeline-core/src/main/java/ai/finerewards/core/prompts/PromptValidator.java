@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * Validates prompt records one at a time, in input order, and builds the report.
  *
- * <p>Checks, first match wins: undecodable, null prompt, blank prompt (nothing left after
+ * <p>Checks, first match wins: undecodable (flagged by the reader, or a prompt holding U+FFFD, the
+ * mark of bytes that were not UTF-8), null prompt, blank prompt (nothing left after
  * normalisation), duplicate id (an id already taken by a different text), duplicate prompt (a
  * normalised text already accepted, under the same or another id). Of duplicates the first record
  * is kept. A null or blank given id is replaced by {@link PromptIds#derive}. Memory grows with the
@@ -26,6 +27,8 @@ public final class PromptValidator {
   private record Seen(String other, String file, long row) {}
 
   private static final int DETAIL_CHARS = 80;
+  /** What a UTF-8 decoder (Spark's included) puts in place of bytes that are not UTF-8. */
+  private static final char REPLACEMENT_CHAR = '\uFFFD';
 
   private final String input;
   private final String positionName;
@@ -69,6 +72,9 @@ public final class PromptValidator {
     }
     if (r.prompt() == null) {
       return reject(PromptIssue.NULL_PROMPT, r, "no prompt" + (blank(r.promptId()) ? "" : " (id '" + r.promptId() + "')"));
+    }
+    if (r.prompt().indexOf(REPLACEMENT_CHAR) >= 0) {
+      return reject(PromptIssue.UNDECODABLE, r, "invalid UTF-8 (decoded as U+FFFD): " + quote(r.prompt()));
     }
     String normalised = PromptIds.normalise(r.prompt());
     if (normalised.isEmpty()) {

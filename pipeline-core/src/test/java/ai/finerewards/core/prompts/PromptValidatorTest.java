@@ -32,27 +32,29 @@ class PromptValidatorTest {
         row(7, "a", "a  cat "),         // same id, same normalised text
         row(8, "e", "a cat"),           // other id, same text
         row(9, null, "a bird"),         // derived id
-        row(10, "  ", "a fish"));       // blank id: derived
+        row(10, "  ", "a fish"),        // blank id: derived
+        row(11, null, "caf\uFFFD"));   // bytes that were not UTF-8
 
     assertThat(r.accepted()).extracting(ValidPrompt::promptId)
         .containsExactly("a", PromptIds.derive("a bird"), PromptIds.derive("a fish"));
     assertThat(r.accepted().get(1)).isEqualTo(new ValidPrompt(PromptIds.derive("a bird"), "a bird", true, F, 9));
     PromptValidationReport rep = r.report();
-    assertThat(rep.rowsRead()).isEqualTo(10);
+    assertThat(rep.rowsRead()).isEqualTo(11);
     assertThat(rep.accepted()).isEqualTo(3);
     assertThat(rep.derivedIds()).isEqualTo(2);
-    assertThat(rep.count(PromptIssue.UNDECODABLE)).isEqualTo(1);
+    assertThat(rep.count(PromptIssue.UNDECODABLE)).isEqualTo(2);
     assertThat(rep.count(PromptIssue.NULL_PROMPT)).isEqualTo(1);
     assertThat(rep.count(PromptIssue.BLANK_PROMPT)).isEqualTo(2);
     assertThat(rep.count(PromptIssue.DUPLICATE_ID)).isEqualTo(1);
     assertThat(rep.count(PromptIssue.DUPLICATE_PROMPT)).isEqualTo(2);
-    assertThat(rep.invalid()).isEqualTo(7);
+    assertThat(rep.invalid()).isEqualTo(8);
+    assertThat(rep.examples(PromptIssue.UNDECODABLE).get(1).detail()).isEqualTo("invalid UTF-8 (decoded as U+FFFD): 'caf\uFFFD'");
     assertThat(rep.examples(PromptIssue.DUPLICATE_ID)).containsExactly(
         new Example(F, 6, "id 'a' already used at in.jsonl line 1 for a different prompt; this one: 'a dog'"));
     assertThat(rep.examples(PromptIssue.DUPLICATE_PROMPT)).extracting(Example::row).containsExactly(7L, 8L);
     assertThat(rep.examples(PromptIssue.UNDECODABLE).get(0).detail()).isEqualTo("'{\"prompt\": \"broken'");
     assertThat(rep.summary())
-        .startsWith("prompt input in.jsonl (jsonl): 10 records read, 3 valid (2 with derived ids), 7 invalid")
+        .startsWith("prompt input in.jsonl (jsonl): 11 records read, 3 valid (2 with derived ids), 8 invalid")
         .contains("empty or blank prompts: 2\n    in.jsonl line 4: prompt is blank: '   '\n    in.jsonl line 5: prompt is empty")
         .contains("null prompts (field missing or null): 1\n    in.jsonl line 3: no prompt (id 'b')");
   }
