@@ -3,7 +3,8 @@ package ai.finerewards.schemas;
 /**
  * One column (or nested struct field) of a table contract: its name, logical type, nullability and
  * the words a reader needs (meaning and unit) for the generated schema document. {@code unit} is
- * empty when the value has no unit (ids, text).
+ * empty when the value has no unit (ids, text). Every column of {@link Tables} has a doc (a test
+ * checks it).
  */
 public record ColumnSpec(String name, ColumnType type, boolean nullable, String doc, String unit) {
   public ColumnSpec {
@@ -13,9 +14,7 @@ public record ColumnSpec(String name, ColumnType type, boolean nullable, String 
     if (type == null) {
       throw new IllegalArgumentException("column " + name + " needs a type");
     }
-    if (doc == null || doc.isBlank()) {
-      throw new IllegalArgumentException("column " + name + " needs a doc: say what it means");
-    }
+    doc = doc == null ? "" : doc;
     unit = unit == null ? "" : unit;
   }
 

@@ -48,6 +48,11 @@ public sealed interface ColumnType {
 
   /** A map from string keys to {@code value}; {@code valueContainsNull} says whether values may be null. */
   record MapOf(ColumnType value, boolean valueContainsNull) implements ColumnType {
+    /** Values may be null. */
+    public MapOf(ColumnType value) {
+      this(value, true);
+    }
+
     @Override
     public String ddl() {
       return "map<string," + value.ddl() + ">";

@@ -148,6 +148,8 @@ public final class SchemaDocs {
         - DuckDB: `SELECT * FROM read_parquet('<root>/samples/*/*.parquet', hive_partitioning = true)`.
         - Hugging Face datasets: `samples.image` is a `{bytes, path}` struct, the Image feature's storage;
           cast the column to `datasets.Image()` to decode it.
+        - Timestamps: writers should set `spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS` so that
+          `created_at` is a standard Parquet timestamp rather than Spark's legacy INT96.
         """);
     return sb.toString();
   }

@@ -58,6 +58,13 @@ public record TableContract(
     }
   }
 
+  /** A Parquet table under {@code <name>/round=<r>/} (the original constructor, kept for callers that predate storage). */
+  public TableContract(String name, int version, String doc, String writtenBy, List<String> readBy,
+      List<String> partitionColumns, List<String> keyColumns, List<ColumnSpec> columns) {
+    this(name, version, Storage.PARQUET, name + (partitionColumns.isEmpty() ? "/" : "/round=<r>/"), doc, writtenBy,
+        readBy, partitionColumns, keyColumns, columns);
+  }
+
   private static ColumnSpec columnOrThrow(String table, List<ColumnSpec> columns, String name, String what) {
     return columns.stream()
         .filter(c -> c.name().equals(name))

@@ -19,6 +19,26 @@ class TablesTest {
   }
 
   @Test
+  void everyColumnAndNestedFieldSaysWhatItMeans() {
+    for (TableContract t : Tables.all()) {
+      assertThat(t.doc()).as(t.name()).isNotBlank();
+      assertThat(t.readBy()).as(t.name()).isNotEmpty();
+      t.columns().forEach(c -> assertDocumented(t.name(), c));
+    }
+  }
+
+  private static void assertDocumented(String path, ColumnSpec c) {
+    assertThat(c.doc()).as(path + "." + c.name() + " doc").isNotBlank();
+    ColumnType type = c.type();
+    while (type instanceof ColumnType.ArrayOf a) {
+      type = a.element();
+    }
+    if (type instanceof ColumnType.StructOf s) {
+      s.fields().forEach(f -> assertDocumented(path + "." + c.name(), f));
+    }
+  }
+
+  @Test
   void unknownTableListsTheKnownOnes() {
     assertThatThrownBy(() -> Tables.byName("sample"))
         .isInstanceOf(NoSuchElementException.class)

@@ -28,7 +28,9 @@ final class JsonLinesPromptReader implements PromptReader {
 
   @Override
   public Dataset<Row> read(SparkSession spark, String input, List<String> files, PromptsConfig config) {
-    Dataset<Row> lines = TextLines.read(spark, files).cache();
+    // Read twice (schema inference, then parsing) rather than cached: prompt files are small, and a
+    // cache here would outlive the call.
+    Dataset<Row> lines = TextLines.read(spark, files);
     requirePromptField(spark, input, lines, config.column());
 
     StructType schema = new StructType()
