@@ -33,9 +33,16 @@ class ReferenceConfDocsTest {
         "  // documented too",
         "  w.v = [1,",
         "    2]",
+        "  # an open map: its entries are data @open",
+        "  weights {",
+        "    caption = 1.0",
+        "  }",
+        "  open2 { # @open on the same line does not make an open map",
+        "    k = 1",
+        "  }",
         "}",
         "");
     assertThat(ReferenceConfDocs.undocumentedKeys(text, "test"))
-        .containsExactlyInAnyOrder("a.y (line 6)", "a.z (line 7)");
+        .containsExactlyInAnyOrder("a.y (line 6)", "a.z (line 7)", "a.open2.k (line 16)");
   }
 }
