@@ -157,7 +157,7 @@ public final class ModelDirectory {
       remoteManifest.checkFamily(expectedFamily);
     }
     checkRemoteFiles(fs, remote, remoteManifest, location);
-    Path target = cache.localDir().resolve(
+    Path target = cache.localPath().resolve(
         remoteManifest.family() + "-" + cacheKey(location, remoteManifest.sha256()));
     CompletableFuture<Path> mine = new CompletableFuture<>();
     CompletableFuture<Path> existing = FETCHES.putIfAbsent(target, mine);

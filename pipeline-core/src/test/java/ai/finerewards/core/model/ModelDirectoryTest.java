@@ -29,7 +29,7 @@ class ModelDirectoryTest {
   }
 
   private ModelCacheConfig cacheConfig(List<String> localSchemes) {
-    return new ModelCacheConfig(tmp.resolve("cache"), localSchemes);
+    return new ModelCacheConfig(tmp.resolve("cache").toString(), localSchemes);
   }
 
   @Test
