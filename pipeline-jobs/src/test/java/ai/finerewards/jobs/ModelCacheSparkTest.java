@@ -9,17 +9,15 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.initializer.ConstantInitializer;
-import ai.finerewards.core.config.ModelCacheConfig;
+import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.io.HostTensor;
 import ai.finerewards.core.io.Safetensors;
-import ai.finerewards.core.model.Devices;
 import ai.finerewards.core.model.ModelCache;
-import ai.finerewards.core.model.ModelDirectory;
 import ai.finerewards.core.model.ModelKey;
+import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.model.ModelSpec;
 import ai.finerewards.core.model.PredictorLease;
 import ai.finerewards.core.model.TensorTranslator;
-import ai.finerewards.core.model.TorchScriptModels;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
@@ -81,7 +78,9 @@ class ModelCacheSparkTest {
   @Test
   void manyPartitionsOnTwoThreadsLoadEachModelOncePerJvm() {
     Path clip = tinyClip();
-    ForwardPartition fn = new ForwardPartition(clip == null ? null : clip.toString());
+    ModelRuntime runtime = clip == null ? null : ModelRuntime.from(new PipelineConfigLoader()
+        .load(null, List.of("models.clip=\"" + clip + "\"", "models.device=auto")));
+    ForwardPartition fn = new ForwardPartition(runtime);
     Dataset<Long> ids = spark.range(0, ROWS, 1, PARTITIONS);
     assertThat(ids.rdd().getNumPartitions()).isEqualTo(PARTITIONS);
 
@@ -110,7 +109,7 @@ class ModelCacheSparkTest {
     List<Model> models = new ArrayList<>();
     models.add(cache.model(linear));
     if (clip != null) {
-      ModelSpec text = ForwardPartition.clipSpec(clip.toString());
+      ModelSpec text = ForwardPartition.clipSpec(runtime);
       assertThat(cache.loadCount(text.key())).isEqualTo(1);
       models.add(cache.model(text));
     }
@@ -125,15 +124,16 @@ class ModelCacheSparkTest {
   }
 
   /**
-   * The partition function: captures only a path string; builds model specs on the executor,
-   * takes one predictor per model for the whole partition and closes them at its end.
+   * The partition function: captures only the serializable model runtime config; builds model
+   * specs on the executor, takes one predictor per model for the whole partition and closes them
+   * at its end.
    */
   static final class ForwardPartition implements MapPartitionsFunction<Long, String>, Serializable {
     private static final long serialVersionUID = 1L;
-    private final String clipDir;
+    private final ModelRuntime runtime;
 
-    ForwardPartition(String clipDir) {
-      this.clipDir = clipDir;
+    ForwardPartition(ModelRuntime runtime) {
+      this.runtime = runtime;
     }
 
     static ModelSpec linearSpec() {
@@ -149,10 +149,8 @@ class ModelCacheSparkTest {
       });
     }
 
-    static ModelSpec clipSpec(String dir) {
-      ModelDirectory md = ModelDirectory.resolve(dir, "clip", ModelCacheConfig.defaults(),
-          new Configuration());
-      // What a job does: the device from the task's gpu resource (none on local[2]).
+    static ModelSpec clipSpec(ModelRuntime runtime) {
+      // What a job does: the device from the task's gpu resource (none on local[2]: the CPU).
       List<String> gpus = new ArrayList<>();
       TaskContext tc = TaskContext.get();
       if (tc != null) {
@@ -161,8 +159,7 @@ class ModelCacheSparkTest {
           gpus.addAll(Arrays.asList(info.addresses()));
         }
       }
-      Device device = Devices.choose("auto", gpus);
-      return TorchScriptModels.spec(md, "text_encoder", device, "auto", false);
+      return runtime.torchScript("clip", "text_encoder", gpus, false);
     }
 
     @Override
@@ -171,10 +168,10 @@ class ModelCacheSparkTest {
       String thread = Thread.currentThread().getName();
       try (PredictorLease<List<HostTensor>, List<HostTensor>> linear =
               ModelCache.get().predictor(linearSpec(), new TensorTranslator());
-          PredictorLease<List<HostTensor>, List<HostTensor>> clip = clipDir == null ? null
-              : ModelCache.get().predictor(clipSpec(clipDir), new TensorTranslator())) {
-        Safetensors golden = clipDir == null ? null
-            : Safetensors.read(Paths.get(clipDir, "golden", "text.safetensors"));
+          PredictorLease<List<HostTensor>, List<HostTensor>> clip = runtime == null ? null
+              : ModelCache.get().predictor(clipSpec(runtime), new TensorTranslator())) {
+        Safetensors golden = runtime == null ? null : Safetensors.read(
+            runtime.directory("clip").localPath().resolve("golden/text.safetensors"));
         while (rows.hasNext()) {
           long row = rows.next();
           float y = linear.predict(List.of(HostTensor.ofFloats(new float[] {row, 1f, 2f}, 1, 3)))
