@@ -44,9 +44,15 @@ public final class TorchScriptModels {
   /** Load one TorchScript file with DJL's PyTorch engine. */
   public static Model load(Path file, Device device, boolean trainParam)
       throws IOException, MalformedModelException, ModelNotFoundException {
+    String name = file.getFileName().toString();
+    if (!name.endsWith(".pt")) {
+      throw new ModelError(file + ": expected a TorchScript file named *.pt");
+    }
+    // Directory plus model name: DJL then loads <dir>/<name>.pt without treating it as an archive.
     Criteria<NDList, NDList> criteria = Criteria.builder()
         .setTypes(NDList.class, NDList.class)
-        .optModelPath(file)
+        .optModelPath(file.toAbsolutePath().getParent())
+        .optModelName(name.substring(0, name.length() - 3))
         .optEngine("PyTorch")
         .optDevice(device)
         // Map tensors saved on another device (a GPU export) onto this one.

@@ -114,6 +114,22 @@ class ModelCacheTest {
   }
 
   @Test
+  void predictionsAttachNothingToTheSharedModel() throws Exception {
+    ModelSpec spec = LinearModels.spec("leak", 1f, new AtomicInteger(), 0);
+    try (PredictorLease<List<HostTensor>, List<HostTensor>> lease =
+        cache.predictor(spec, new TensorTranslator())) {
+      // A capped manager throws on any new attachment: a translator or forward that left an
+      // array on the model's manager would fail here (DJL's leak check).
+      lease.model().getNDManager().cap();
+      assertThatThrownBy(() -> lease.model().getNDManager().create(1f))
+          .as("the cap is in force").isInstanceOf(IllegalStateException.class);
+      for (int i = 0; i < 200; i++) {
+        assertThat(lease.predict(input(i, 0f, 0f)).get(0).floats()).containsExactly(i, i);
+      }
+    }
+  }
+
+  @Test
   void keyDecidesIdentityNotTheLoader() {
     AtomicInteger first = new AtomicInteger();
     AtomicInteger second = new AtomicInteger();

@@ -78,6 +78,7 @@ class ModelRuntimeTest {
     Safetensors golden = Safetensors.read(clip.resolve("golden/text.safetensors"));
     try (PredictorLease<List<HostTensor>, List<HostTensor>> p =
         ModelCache.get().predictor(spec, new TensorTranslator())) {
+      p.model().getNDManager().cap(); // nothing of a predict call may stay on the shared model
       HostTensor out = p.predict(List.of(golden.tensor("input_ids"))).get(0);
       ExportedModelsLoadTest.assertClose(out, golden.tensor("text_embeds"), "text_embeds");
     }
