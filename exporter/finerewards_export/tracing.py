@@ -53,12 +53,13 @@ def verify_traced(
     input_sets: Sequence[tuple],
     atol: float,
     what: str,
+    device: str = "cpu",
 ) -> list[float]:
     """Load ``path`` back with ``torch.jit.load`` and compare with ``eager`` on every input set.
 
     Returns the max abs difference per input set; raises naming the file when one exceeds ``atol``.
     """
-    loaded = torch.jit.load(path, map_location="cpu")
+    loaded = torch.jit.load(path, map_location=device)
     loaded.eval()
     diffs = []
     with torch.no_grad():
