@@ -97,9 +97,13 @@ def trace_and_verify(module: torch.nn.Module, example_inputs: tuple, path: str,
     """Trace ``module``, save it to ``path``, load it back and compare with eager.
 
     ``check_inputs`` should include shapes other than the example's (another batch size or
-    length) so that a size baked into the trace is caught here, not in Java.
+    length) so that a size baked into the trace is caught here, not in Java. Inputs are moved to
+    the device of the module's parameters.
     """
     module = module.eval()
+    device = next(module.parameters()).device
+    example_inputs = to_device(example_inputs, device)
+    check_inputs = [to_device(c, device) for c in check_inputs]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         trace_and_save(module, example_inputs, path)
@@ -192,3 +196,21 @@ def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
     from .manifest import state_dict_sha256
 
     return state_dict_sha256({k: (v.reshape(1) if v.dim() == 0 else v) for k, v in state_dict.items()})
+
+
+def resolve_device(name: str | None) -> torch.device:
+    """The device to trace on. A trace records device constants, so files traced on CPU are for CPU use
+    and files traced on CUDA for CUDA use; export once per device type."""
+    try:
+        device = torch.device(name or "cpu")
+    except RuntimeError as e:
+        raise ExportError(f"--device {name!r}: not a torch device ({e})") from e
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ExportError(f"--device {name}: no CUDA device is visible to torch")
+    if device.type not in ("cpu", "cuda"):
+        raise ExportError(f"--device {name}: expected cpu or cuda[:N]")
+    return device
+
+
+def to_device(inputs: tuple, device: torch.device) -> tuple:
+    return tuple(t.to(device) for t in inputs)

@@ -170,6 +170,7 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
     s = model.config.vision_config.image_size
     tc = model.config.text_config
     g = U.seeded(21)
+    dev = next(model.parameters()).device
     pix = torch.randn(2, 3, s, s, generator=g).to(dtype)
     vp = U.trace_and_verify(VisionPrefix(model), (pix,), os.path.join(out_dir, "vision_prefix.pt"),
                             [(torch.randn(1, 3, s, s, generator=g).to(dtype),)], atol)
@@ -177,8 +178,8 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
     et = U.trace_and_verify(EmbedTokens(model), (ids,), os.path.join(out_dir, "embed_tokens.pt"),
                             [(torch.randint(0, tc.vocab_size, (3, 1), generator=g),)], atol)
     with torch.no_grad():
-        emb = torch.cat([vp(pix), et(ids)], dim=1)
-        emb3 = et(torch.randint(0, tc.vocab_size, (3, 11), generator=g))
+        emb = torch.cat([vp(pix.to(dev)), et(ids.to(dev))], dim=1)
+        emb3 = et(torch.randint(0, tc.vocab_size, (3, 11), generator=g).to(dev))
     mask3 = torch.ones(3, 11, dtype=torch.int64)
     mask3[1, :4] = 0
     lm = U.trace_and_verify(LanguageModel(model), (emb, torch.ones(emb.shape[:2], dtype=torch.int64)),
@@ -201,7 +202,7 @@ def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens):
 
 
 def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-           trust_remote_code: bool = False, **_opts) -> str:
+           trust_remote_code: bool = False, device: str = "cpu", **_opts) -> str:
     """Export a BLIP-2 (OPT) checkpoint (safetensors) to ``<out>/captioner``."""
     from tokenizers import Tokenizer
     from transformers import Blip2ForConditionalGeneration, BlipImageProcessor
@@ -214,6 +215,7 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
     if max_new_tokens < 1:
         raise ExportError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
     torch_dt = U.torch_dtype(dtype)
+    dev = U.resolve_device(device)
     out_dir = os.path.join(out, FAMILY)
     os.makedirs(out_dir, exist_ok=True)
     tok_path = os.path.join(out_dir, "tokenizer.json")
@@ -221,14 +223,14 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
         save_tokenizer(Tokenizer.from_file(os.path.join(checkpoint, "tokenizer.json")), out_dir)
     else:
         U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
-    model = U.load_pretrained(Blip2ForConditionalGeneration, checkpoint, torch_dt, trust_remote_code)
+    model = U.load_pretrained(Blip2ForConditionalGeneration, checkpoint, torch_dt, trust_remote_code).to(dev)
     if os.path.isfile(os.path.join(checkpoint, "preprocessor_config.json")):
         proc = BlipImageProcessor.from_pretrained(checkpoint)
     else:
         proc = _processor_for(model)
     _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, torch_dt)
     source = {"checkpoint": os.path.abspath(checkpoint), "weights_sha256": U.weights_sha256(model.state_dict()),
-              "tiny": False}
+              "tiny": False, "traced_on": str(device)}
     _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens)
     return out_dir
 
@@ -287,6 +289,7 @@ def build_tiny(out: str) -> str:
     proc = _processor_for(model)
     vp, et, lm = _trace(model, out_dir, 1e-5, torch.float32)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
+              "traced_on": "cpu",
               "seed": TINY_SEED}
     _write_manifest(model, proc, out_dir, "float32", source, TINY_MAX_NEW_TOKENS)
     write_goldens(model, tok, proc, os.path.join(out_dir, "golden"), vp, et, lm)

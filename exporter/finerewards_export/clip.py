@@ -254,7 +254,7 @@ def _write_manifest(model, proc, tok, out_dir: str, dtype_name: str, source: dic
 # ----------------------------------------------------------------------------- entry points
 
 def export(checkpoint: str, out: str, state_dict: str | None = None, dtype: str = "float32",
-           trust_remote_code: bool = False, **_opts) -> str:
+           trust_remote_code: bool = False, device: str = "cpu", **_opts) -> str:
     """Export a CLIPModel checkpoint (optionally with a fine-tuned state dict) to ``<out>/clip``."""
     from tokenizers import Tokenizer
     from transformers import CLIPImageProcessor, CLIPModel
@@ -266,7 +266,7 @@ def export(checkpoint: str, out: str, state_dict: str | None = None, dtype: str 
     model = U.load_pretrained(CLIPModel, checkpoint, torch.float32, trust_remote_code)
     if state_dict:
         load_state_dict_into(model, read_state_dict(state_dict), state_dict)
-    model = model.to(torch_dt)
+    model = model.to(device=U.resolve_device(device), dtype=torch_dt)
     max_len = int(model.config.text_config.max_position_embeddings)
 
     tok_path = os.path.join(out_dir, "tokenizer.json")
@@ -283,7 +283,8 @@ def export(checkpoint: str, out: str, state_dict: str | None = None, dtype: str 
         proc = CLIPImageProcessor(size={"shortest_edge": s}, crop_size={"height": s, "width": s})
     _export_towers(model, out_dir, dtype, 1e-4 if torch_dt == torch.float32 else 2e-2, max_len)
     source = {"checkpoint": os.path.abspath(checkpoint), "weights_sha256": U.weights_sha256(model.state_dict()),
-              "tiny": False, "state_dict": os.path.abspath(state_dict) if state_dict else None}
+              "tiny": False, "state_dict": os.path.abspath(state_dict) if state_dict else None,
+              "traced_on": str(device)}
     _write_manifest(model, proc, tok, out_dir, dtype, source, max_len)
     return out_dir
 
@@ -331,6 +332,7 @@ def build_tiny(out: str) -> str:
                               crop_size={"height": TINY_IMAGE, "width": TINY_IMAGE})
     text_ts, image_ts = _export_towers(model, out_dir, "float32", 1e-5, TINY_MAX_LEN)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
+              "traced_on": "cpu",
               "seed": TINY_SEED, "state_dict": None}
     _write_manifest(model, proc, tok, out_dir, "float32", source, TINY_MAX_LEN)
     write_goldens(model, tok, proc, os.path.join(out_dir, "golden"), text_ts, image_ts)
@@ -359,7 +361,8 @@ def write_goldens(model, tok, proc, golden_dir, text_ts, image_ts):
     gw.case("text", "Text tower on tokenized `texts` (tokenizer.json output, right-padded to 77).",
             {"input_ids": (ids, "tokenizer ids, BOS ... EOS then EOS padding"),
              "text_embeds": (text, "text_encoder.pt output: projected, L2-normalised")},
-            {"texts": GOLDEN_TEXTS, "input_ids": ids.tolist(), "tokens": [[t for t, m in zip(e.tokens, e.attention_mask) if m] for e in enc]},
+            {"texts": GOLDEN_TEXTS, "input_ids": ids.tolist(),
+             "tokens": [[t for t, m in zip(e.tokens, e.attention_mask) if m] for e in enc]},
             {"texts": "raw strings", "input_ids": "what tokenizer.json gives for each text",
              "tokens": "token strings before padding, for debugging the tokenizer"})
     gw.case("image", "Image tower on seeded standard-normal pixel values.",

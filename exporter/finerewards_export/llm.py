@@ -148,13 +148,15 @@ def _pad_id(cfg, tok) -> int:
     return int(unk if unk is not None else cfg.eos_token_id)
 
 
-def export(checkpoint: str, out: str, dtype: str = "float16", trust_remote_code: bool = False, **_opts) -> str:
+def export(checkpoint: str, out: str, dtype: str = "float16", trust_remote_code: bool = False, device: str = "cpu",
+           **_opts) -> str:
     """Export a LLaMA-family checkpoint (safetensors) to ``<out>/llm`` (fp16 by default)."""
     from tokenizers import Tokenizer
     from transformers import LlamaForCausalLM
 
     U.check_checkpoint(checkpoint, ARCHITECTURES)
     torch_dt = U.torch_dtype(dtype)
+    dev = U.resolve_device(device)
     out_dir = os.path.join(out, FAMILY)
     os.makedirs(out_dir, exist_ok=True)
     tok_path = os.path.join(out_dir, "tokenizer.json")
@@ -163,11 +165,11 @@ def export(checkpoint: str, out: str, dtype: str = "float16", trust_remote_code:
     else:  # Vicuna ships only tokenizer.model: convert (needs sentencepiece + protobuf)
         U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
     tok = Tokenizer.from_file(tok_path)
-    model = U.load_pretrained(LlamaForCausalLM, checkpoint, torch_dt, trust_remote_code)
+    model = U.load_pretrained(LlamaForCausalLM, checkpoint, torch_dt, trust_remote_code).to(dev)
     pad_id = _pad_id(model.config, tok)
     _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, model.config.vocab_size, pad_id)
     source = {"checkpoint": os.path.abspath(checkpoint), "weights_sha256": U.weights_sha256(model.state_dict()),
-              "tiny": False}
+              "tiny": False, "traced_on": str(device)}
     _write_manifest(model, tok, out_dir, dtype, source, pad_id)
     return out_dir
 
@@ -210,6 +212,7 @@ def build_tiny(out: str) -> str:
     pad_id = _pad_id(model.config, tok)
     lm_ts = _trace(model, out_dir, 1e-5, model.config.vocab_size, pad_id)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
+              "traced_on": "cpu",
               "seed": TINY_SEED}
     _write_manifest(model, tok, out_dir, "float32", source, pad_id)
     write_goldens(model, tok, pad_id, os.path.join(out_dir, "golden"), lm_ts)

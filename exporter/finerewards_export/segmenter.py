@@ -140,12 +140,13 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
     cfg = model.config
     s = cfg.vision_config.image_size
     g = U.seeded(11)
+    dev = next(model.parameters()).device
     pix = torch.randn(1, 3, s, s, generator=g).to(dtype)
     enc = U.trace_and_verify(ImageEncoder(model), (pix,), os.path.join(out_dir, "image_encoder.pt"),
                              [(torch.randn(2, 3, s, s, generator=g).to(dtype),)], atol)
     with torch.no_grad():
-        emb = enc(pix)
-        emb2 = enc(torch.randn(2, 3, s, s, generator=g).to(dtype))
+        emb = enc(pix.to(dev))
+        emb2 = enc(torch.randn(2, 3, s, s, generator=g).to(device=dev, dtype=dtype))
     pts = (torch.rand(1, 4, 1, 2, generator=g) * s).to(dtype)
     labels = torch.ones(1, 4, 1, dtype=torch.int64)
     pts2 = (torch.rand(2, 7, 1, 2, generator=g) * s).to(dtype)
@@ -170,15 +171,17 @@ def _write_manifest(model, proc, out_dir, dtype, source):
     write_manifest(out_dir, manifest)
 
 
-def export(checkpoint: str, out: str, dtype: str = "float32", trust_remote_code: bool = False, **_opts) -> str:
+def export(checkpoint: str, out: str, dtype: str = "float32", trust_remote_code: bool = False, device: str = "cpu",
+           **_opts) -> str:
     """Export a SamModel checkpoint (safetensors) to ``<out>/segmenter``."""
     from transformers import SamImageProcessor, SamModel
 
     U.check_checkpoint(checkpoint, ARCHITECTURES)
     torch_dt = U.torch_dtype(dtype)
+    dev = U.resolve_device(device)
     out_dir = os.path.join(out, FAMILY)
     os.makedirs(out_dir, exist_ok=True)
-    model = U.load_pretrained(SamModel, checkpoint, torch_dt, trust_remote_code)
+    model = U.load_pretrained(SamModel, checkpoint, torch_dt, trust_remote_code).to(dev)
     if os.path.isfile(os.path.join(checkpoint, "preprocessor_config.json")):
         proc = SamImageProcessor.from_pretrained(checkpoint)
     else:
@@ -188,7 +191,7 @@ def export(checkpoint: str, out: str, dtype: str = "float32", trust_remote_code:
                           f"vision encoder's image_size {model.config.vision_config.image_size}")
     _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, torch_dt)
     source = {"checkpoint": os.path.abspath(checkpoint), "weights_sha256": U.weights_sha256(model.state_dict()),
-              "tiny": False}
+              "tiny": False, "traced_on": str(device)}
     _write_manifest(model, proc, out_dir, dtype, source)
     return out_dir
 
@@ -232,6 +235,7 @@ def build_tiny(out: str) -> str:
     proc = _processor_for(model)
     enc, dec = _trace(model, out_dir, 1e-5, torch.float32)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
+              "traced_on": "cpu",
               "seed": TINY_SEED}
     _write_manifest(model, proc, out_dir, "float32", source)
     write_goldens(model, proc, os.path.join(out_dir, "golden"), enc, dec)

@@ -54,7 +54,8 @@ def test_torchscript_matches_eager_on_golden_inputs(built, model):
         assert max_diff(vp(p["pixel_values"]), captioner.VisionPrefix(model)(p["pixel_values"])) <= 1e-5
         assert max_diff(et(bos), captioner.EmbedTokens(model)(bos)) <= 1e-5
         for mask in (g["attention_mask"], g["padded_attention_mask"]):
-            assert max_diff(lm(g["inputs_embeds"], mask), captioner.LanguageModel(model)(g["inputs_embeds"], mask)) <= 1e-5
+            want = captioner.LanguageModel(model)(g["inputs_embeds"], mask)
+            assert max_diff(lm(g["inputs_embeds"], mask), want) <= 1e-5
 
 
 def test_left_padding_equals_the_row_alone(built):
@@ -73,7 +74,8 @@ def test_greedy_protocol_on_committed_files_reproduces_generate():
     g = golden(d, "generate")
     assert torch.equal(captioner.greedy_with_components(vp, et, lm, g["pixel_values"], gen), g["output_ids"])
     early = golden_json(d, "generate_early_eos")
-    got = captioner.greedy_with_components(vp, et, lm, g["pixel_values"], gen | {"eos_token_ids": [early["eos_token_id"]]})
+    gen_early = gen | {"eos_token_ids": [early["eos_token_id"]]}
+    got = captioner.greedy_with_components(vp, et, lm, g["pixel_values"], gen_early)
     assert got.tolist() == early["output_ids"]
     assert early["output_ids"][0][-1] == gen["pad_token_id"], "row 0 ends early and is padded"
     assert all(row[0] == gen["bos_token_id"] for row in early["output_ids"])

@@ -130,3 +130,9 @@ def test_wrong_architecture(checkpoint, tmp_path):
 def test_bfloat16_refused(checkpoint, tmp_path):
     with pytest.raises(ExportError, match="bfloat16"):
         llm.export(str(checkpoint), str(tmp_path / "out"), dtype="bfloat16")
+
+
+@pytest.mark.parametrize("device, message", [("mps", "expected cpu or cuda"), ("nonsense", "not a torch device")])
+def test_bad_device_refused(checkpoint, tmp_path, device, message):
+    with pytest.raises(ExportError, match=f"--device {device}.*{message}|--device '{device}'.*{message}"):
+        llm.export(str(checkpoint), str(tmp_path / "out"), device=device)
