@@ -1,0 +1,44 @@
+package ai.finerewards.core.config;
+
+import com.typesafe.config.Config;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code finerewards.models} section: one model directory per family, the device policy and
+ * the dtype.
+ *
+ * @param directories model directory (path or Hadoop URI) by family name
+ * @param device {@code auto}, {@code cpu} or {@code gpu}
+ * @param dtype {@code auto} (the manifest's), {@code float32} or {@code float16}
+ */
+public record ModelsConfig(Map<String, String> directories, String device, String dtype) {
+  public static final String SECTION = "models";
+  /** The model families, as in the exporter's manifest contract. */
+  public static final List<String> FAMILIES =
+      List.of("diffusion", "clip", "captioner", "segmenter", "llm");
+
+  public ModelsConfig {
+    directories = Map.copyOf(directories);
+  }
+
+  public static ModelsConfig from(Config section) {
+    SectionReader r = new SectionReader(section, SECTION);
+    Map<String, String> dirs = new java.util.LinkedHashMap<>();
+    for (String family : FAMILIES) {
+      dirs.put(family, r.nonBlankString(family));
+    }
+    return new ModelsConfig(
+        dirs, r.oneOf("device", "auto", "cpu", "gpu"), r.oneOf("dtype", "auto", "float32", "float16"));
+  }
+
+  /** The directory of {@code family}; a ConfigError naming the key for an unknown family. */
+  public String directory(String family) {
+    String dir = directories.get(family);
+    if (dir == null) {
+      throw new ConfigError(SECTION + "." + family, "(missing)",
+          "a model directory; families are " + String.join(", ", FAMILIES));
+    }
+    return dir;
+  }
+}
