@@ -53,6 +53,12 @@ public enum Stage {
     return Arrays.stream(values()).filter(s -> s.cliName().equals(name)).findFirst();
   }
 
+  /** The name of the stage that writes {@code table}, for "run stage X first" messages. */
+  public static String writerOf(String table) {
+    return Arrays.stream(values()).filter(s -> s.outputTable.equals(table)).findFirst()
+        .map(Stage::cliName).orElse("the stage that writes " + table);
+  }
+
   /** "generate, caption, ..." for usage and error messages. */
   public static String cliNames() {
     return Arrays.stream(values()).map(Stage::cliName).collect(Collectors.joining(", "));
