@@ -80,7 +80,7 @@ public final class FineRewardsCli {
     } catch (ConfigError | ConfigException e) {
       err.println("finerewards: " + e.getMessage());
       return ExitCode.CONFIG.code();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // includes Spark's undeclared checked SparkException
       err.println("finerewards: failed: " + rootMessages(e));
       e.printStackTrace(err);
       return ExitCode.STAGE_FAILED.code();

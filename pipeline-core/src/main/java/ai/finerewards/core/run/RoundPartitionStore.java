@@ -155,13 +155,27 @@ public final class RoundPartitionStore {
     }
   }
 
-  /** Deletes an abandoned staging directory; a failure to delete is only logged. */
+  /**
+   * Deletes an abandoned staging directory. Tasks of a failed job that are still being killed can
+   * recreate parts of it, so the delete is retried briefly; whatever survives is never read and is
+   * deleted by the next {@link #recover} of that round.
+   */
   public void abort(Path staging) {
-    try {
-      fs.delete(staging, true);
-    } catch (IOException e) {
-      LOG.warn("could not delete staging directory {}: {}", staging, e.toString());
+    for (int attempt = 0; attempt < 20; attempt++) {
+      try {
+        fs.delete(staging, true);
+        if (!fs.exists(staging)) {
+          return;
+        }
+        Thread.sleep(250);
+      } catch (IOException e) {
+        LOG.warn("could not delete staging directory {}: {}", staging, e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
+    LOG.warn("staging directory {} keeps reappearing; the next write of its round deletes it", staging);
   }
 
   /** What {@link #recover} did. */

@@ -7,6 +7,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkJobInfo;
+import org.apache.spark.SparkStageInfo;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.JavaSparkStatusTracker;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
@@ -72,10 +76,42 @@ public final class RoundTables {
       CommitMarker marker = new CommitMarker(CommitMarker.FORMAT, table, round, stage, count, contract.name(),
           contract.version(), fingerprint, codeVersion, Instant.now().toString(), store.listDataFiles(staging));
       return store.publish(staging, marker);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared; rethrown as is
+      awaitTasksStopped();
       store.abort(staging);
       throw e;
     }
+  }
+
+  /**
+   * A failed job returns before its other tasks have stopped, and those may still create files in
+   * the staging directory: wait (bounded) until no task of this job group runs, so the abort really
+   * removes it. A leftover would be harmless (never read; the next write of the round deletes it).
+   */
+  private void awaitTasksStopped() {
+    JavaSparkStatusTracker tracker = JavaSparkContext.fromSparkContext(spark.sparkContext()).statusTracker();
+    String group = spark.sparkContext().getLocalProperty("spark.jobGroup.id");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline && runningTasks(tracker, group) > 0) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static int runningTasks(JavaSparkStatusTracker tracker, String group) {
+    int running = 0;
+    for (int jobId : tracker.getJobIdsForGroup(group)) {
+      SparkJobInfo job = tracker.getJobInfo(jobId);
+      for (int stageId : job == null ? new int[0] : job.stageIds()) {
+        SparkStageInfo stage = tracker.getStageInfo(stageId);
+        running += stage == null ? 0 : stage.numActiveTasks();
+      }
+    }
+    return running;
   }
 
   private static Map<String, Object> metrics(Observation written, String table, int round) {
