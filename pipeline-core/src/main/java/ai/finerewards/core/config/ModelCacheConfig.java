@@ -1,6 +1,7 @@
 package ai.finerewards.core.config;
 
 import com.typesafe.config.Config;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -8,12 +9,12 @@ import java.util.Locale;
 
 /**
  * The {@code finerewards.model-cache} section: where remote model directories are copied and
- * which URI schemes count as local.
+ * which URI schemes count as local. Serializable, so partition functions can carry it.
  *
- * @param localDir the local copy directory
+ * @param localDir the local copy directory (absolute path); resolved on the JVM that reads it
  * @param localSchemes lower-case schemes loaded in place without a copy
  */
-public record ModelCacheConfig(Path localDir, List<String> localSchemes) {
+public record ModelCacheConfig(String localDir, List<String> localSchemes) implements Serializable {
   public static final String SECTION = "model-cache";
 
   public ModelCacheConfig {
@@ -23,23 +24,25 @@ public record ModelCacheConfig(Path localDir, List<String> localSchemes) {
   public static ModelCacheConfig from(Config section) {
     SectionReader r = new SectionReader(section, SECTION);
     String dir = r.string("local-dir");
-    Path local = dir.isBlank() ? defaultLocalDir() : Paths.get(dir);
     List<String> schemes = r.stringList("local-schemes");
     for (String s : schemes) {
       if (!s.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
         throw new ConfigError(SECTION + ".local-schemes", schemes, "a list of URI scheme names");
       }
     }
-    return new ModelCacheConfig(local.toAbsolutePath(), schemes);
+    return new ModelCacheConfig(dir, schemes);
   }
 
-  /** {@code <java.io.tmpdir>/finerewards-model-cache}. */
-  public static Path defaultLocalDir() {
-    return Paths.get(System.getProperty("java.io.tmpdir"), "finerewards-model-cache");
+  /** The copy directory; empty means {@code <java.io.tmpdir>/finerewards-model-cache} of this JVM. */
+  public Path localPath() {
+    Path p = localDir.isBlank()
+        ? Paths.get(System.getProperty("java.io.tmpdir"), "finerewards-model-cache")
+        : Paths.get(localDir);
+    return p.toAbsolutePath();
   }
 
-  /** Copy defaults: the default dir, only {@code file} local. */
+  /** The defaults: the JVM's temp directory, only {@code file} local. */
   public static ModelCacheConfig defaults() {
-    return new ModelCacheConfig(defaultLocalDir(), List.of("file"));
+    return new ModelCacheConfig("", List.of("file"));
   }
 }

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param device {@code auto}, {@code cpu} or {@code gpu}
  * @param dtype {@code auto} (the manifest's), {@code float32} or {@code float16}
  */
-public record ModelsConfig(Map<String, String> directories, String device, String dtype) {
+public record ModelsConfig(Map<String, String> directories, String device, String dtype)
+    implements java.io.Serializable {
   public static final String SECTION = "models";
   /** The model families, as in the exporter's manifest contract. */
   public static final List<String> FAMILIES =

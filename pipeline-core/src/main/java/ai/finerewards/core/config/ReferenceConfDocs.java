@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * The "every key documented" rule for a reference.conf: every key that holds a value (not a
- * section) must have a comment line ({@code #} or {@code //}) on the line directly above it.
+ * section) must have a comment line ({@code #} or {@code //}) on the line directly above it. An
+ * open map (its comment contains {@value PipelineConfigLoader#OPEN_MARKER}) counts as one key:
+ * its entries are data, documented by the map's comment.
  * HOCON parsing finds the keys and their lines; the text gives the line above.
  */
 public final class ReferenceConfDocs {
@@ -39,7 +41,9 @@ public final class ReferenceConfDocs {
     for (Map.Entry<String, ConfigValue> e : obj.entrySet()) {
       List<String> child = new ArrayList<>(path);
       child.add(e.getKey());
-      if (e.getValue() instanceof ConfigObject) {
+      boolean open = e.getValue().origin().comments().stream()
+          .anyMatch(c -> c.contains(PipelineConfigLoader.OPEN_MARKER));
+      if (e.getValue() instanceof ConfigObject && !open) {
         walk((ConfigObject) e.getValue(), child, lines, out);
         continue;
       }

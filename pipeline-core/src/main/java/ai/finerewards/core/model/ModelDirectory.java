@@ -29,8 +29,6 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
-import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * A model directory made local and checked against its manifest. A directory on a local scheme is
@@ -158,7 +156,8 @@ public final class ModelDirectory {
     if (expectedFamily != null) {
       remoteManifest.checkFamily(expectedFamily);
     }
-    Path target = cache.localDir().resolve(
+    checkRemoteFiles(fs, remote, remoteManifest, location);
+    Path target = cache.localPath().resolve(
         remoteManifest.family() + "-" + cacheKey(location, remoteManifest.sha256()));
     CompletableFuture<Path> mine = new CompletableFuture<>();
     CompletableFuture<Path> existing = FETCHES.putIfAbsent(target, mine);
@@ -226,23 +225,41 @@ public final class ModelDirectory {
 
   private static void copyTree(FileSystem fs, org.apache.hadoop.fs.Path remote, Path into)
       throws IOException {
-    FileStatus root = fs.getFileStatus(remote);
-    String base = root.getPath().toUri().getPath();
-    RemoteIterator<LocatedFileStatus> files = fs.listFiles(root.getPath(), true);
-    while (files.hasNext()) {
-      LocatedFileStatus st = files.next();
-      String path = st.getPath().toUri().getPath();
-      String rel = path.substring(base.length()).replaceFirst("^/+", "");
-      Path dest = into.resolve(rel).normalize();
-      if (!dest.startsWith(into)) {
-        throw new IOException("remote file " + st.getPath() + " escapes the model directory");
+    for (FileStatus st : fs.listStatus(remote)) {
+      String name = st.getPath().getName();
+      Path dest = into.resolve(name).normalize();
+      if (!dest.getParent().equals(into)) {
+        throw new IOException("remote entry " + st.getPath() + " escapes the model directory");
       }
-      Files.createDirectories(dest.getParent());
+      if (st.isDirectory()) {
+        Files.createDirectories(dest);
+        copyTree(fs, st.getPath(), dest);
+        continue;
+      }
       try (InputStream in = fs.open(st.getPath())) {
         long n = Files.copy(in, dest);
         if (n != st.getLen()) {
           throw new IOException("copied " + n + " of " + st.getLen() + " bytes of " + st.getPath());
         }
+      }
+    }
+  }
+
+  /** The same check as {@link ModelManifest#checkFiles}, on the remote side, naming remote paths. */
+  private static void checkRemoteFiles(
+      FileSystem fs, org.apache.hadoop.fs.Path remote, ModelManifest m, String location) {
+    java.util.List<String> files = new java.util.ArrayList<>();
+    m.components().values().forEach(c -> files.add(c.file()));
+    m.tokenizer().ifPresent(files::add);
+    for (String f : files) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(remote, f);
+      try {
+        if (!fs.isFile(p)) {
+          throw new ModelError(m.origin() + ": names " + p + ", which does not exist");
+        }
+      } catch (IOException e) {
+        throw new ModelError("cannot check " + p + " of model directory " + location + ": "
+            + e.getMessage(), e);
       }
     }
   }

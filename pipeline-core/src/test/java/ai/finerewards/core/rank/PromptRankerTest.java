@@ -63,6 +63,28 @@ class PromptRankerTest {
     assertThat(bySample(ranking, 0).selectedInPrompt()).isTrue();
   }
 
+  /*
+   * The published reference code summed argsort indices: for cap = sam = [0.9, 0.1, 0.5] the
+   * ascending argsort is [1, 2, 0] for both, the "rank sums" [2, 4, 0], and the minimum at
+   * position 2 picked candidate 2. With ranks (1 = best): cand0 (1,1) = 2, cand1 (3,3) = 6,
+   * cand2 (2,2) = 4, so candidate 0, best on both rewards, is selected.
+   */
+  @Test
+  void selectsTheCandidateBestOnBothRewardsWhereArgsortSumsPickedAnother() {
+    PromptRanking ranking =
+        new PromptRanker(capSam(RankMethod.RANK_SUM, 1))
+            .rank(
+                List.of(
+                    cand("p", 0, "cap", 0.9, "sam", 0.9),
+                    cand("p", 1, "cap", 0.1, "sam", 0.1),
+                    cand("p", 2, "cap", 0.5, "sam", 0.5)));
+    assertThat(order(ranking)).containsExactly(0, 2, 1);
+    assertThat(bySample(ranking, 0).assembledScore()).isEqualTo(-2.0);
+    assertThat(bySample(ranking, 2).assembledScore()).isEqualTo(-4.0);
+    assertThat(bySample(ranking, 1).assembledScore()).isEqualTo(-6.0);
+    assertThat(selectedSamples(ranking)).containsExactly(0);
+  }
+
   @Test
   void keepPerPromptTwoSelectsTheTwoBest() {
     PromptRanking ranking = new PromptRanker(capSam(RankMethod.RANK_SUM, 2)).rank(tiedFour());
