@@ -3,6 +3,8 @@ package ai.finerewards.jobs.io;
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.RoundPartitionStore;
 import ai.finerewards.schemas.TableContract;
+import ai.finerewards.schemas.spark.SchemaValidator;
+import ai.finerewards.schemas.spark.SparkSchemas;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +51,7 @@ public final class RoundTables {
   public CommitMarker overwriteRound(Dataset<Row> data, TableContract contract, int round, String stage, String fingerprint) {
     String table = contract.name();
     store.recover(table, round);
-    Dataset<Row> conformed = ContractCheck.conform(data, contract);
+    Dataset<Row> conformed = SparkSchemas.conform(data, contract);
     Observation written = new Observation("finerewards." + table + ".round" + round);
     Column rows = functions.count(functions.lit(1)).as("rows");
     // Rows of another round would be silently relabelled by the directory name: count them.
@@ -140,7 +142,10 @@ public final class RoundTables {
     return spark.read().option("basePath", store.tableDir(table).toString()).parquet(files.toArray(new String[0]));
   }
 
-  /** Like {@link #read(String, int, String)}, also checking that the partition was written under {@code contract}'s version. */
+  /**
+   * Like {@link #read(String, int, String)}, also checking that the partition was written under
+   * {@code contract}'s version and that its columns match the contract.
+   */
   public Dataset<Row> read(TableContract contract, int round, String writtenBy) {
     CommitMarker marker = requireCommitted(contract.name(), round, writtenBy);
     if (marker.contractVersion() != contract.version()) {
@@ -148,6 +153,8 @@ public final class RoundTables {
           + marker.contractVersion() + ", this pipeline reads version " + contract.version() + "; re-run stage '"
           + writtenBy + "' for round " + round);
     }
-    return read(contract.name(), round, writtenBy);
+    Dataset<Row> data = read(contract.name(), round, writtenBy);
+    SchemaValidator.validateForRead(contract, data.schema());
+    return data;
   }
 }

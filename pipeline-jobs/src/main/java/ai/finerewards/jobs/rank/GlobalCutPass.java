@@ -43,7 +43,7 @@ public final class GlobalCutPass implements AutoCloseable {
     GlobalCut cut = GlobalCut.atKth(new SelectionKey(kth.getDouble(kth.fieldIndex("assembled_score")),
         kth.getInt(kth.fieldIndex("rank_in_prompt")), kth.getString(kth.fieldIndex("prompt_id")),
         kth.getInt(kth.fieldIndex("sample_idx"))));
-    return new GlobalCutPass(persisted, persisted.map(new ApplyCut(cut), RankedContract.ENCODER));
+    return new GlobalCutPass(persisted, persisted.map(new ApplyCut(cut), RankedRows.ENCODER));
   }
 
   public Dataset<Row> result() {

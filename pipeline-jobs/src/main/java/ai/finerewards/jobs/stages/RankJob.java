@@ -11,7 +11,8 @@ import ai.finerewards.jobs.rank.RankCandidates;
 import ai.finerewards.jobs.rank.RankInputs;
 import ai.finerewards.jobs.rank.RankPrompts;
 import ai.finerewards.jobs.rank.RankSummaries;
-import ai.finerewards.jobs.rank.RankedContract;
+import ai.finerewards.jobs.rank.RankedRows;
+import ai.finerewards.schemas.Tables;
 import com.typesafe.config.Config;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -55,16 +56,16 @@ public final class RankJob implements StageJob {
     Timestamp createdAt = Timestamp.from(Instant.now());
     Dataset<Row> ranked = candidates
         .groupByKey(new RankPrompts.PromptId(), Encoders.STRING())
-        .flatMapGroups(new RankPrompts(rank, ctx.round(), createdAt), RankedContract.ENCODER);
+        .flatMapGroups(new RankPrompts(rank, ctx.round(), createdAt), RankedRows.ENCODER);
     CommitMarker marker;
     if (rank.globalCutEnabled()) {
       try (GlobalCutPass cut = GlobalCutPass.over(ranked, rank.globalTopFraction())) {
-        marker = ctx.tables().overwriteRound(cut.result(), RankedContract.RANKED, ctx.round(), "rank", ctx.fingerprint());
+        marker = ctx.tables().overwriteRound(cut.result(), Tables.RANKED, ctx.round(), "rank", ctx.fingerprint());
       }
     } else {
-      marker = ctx.tables().overwriteRound(ranked, RankedContract.RANKED, ctx.round(), "rank", ctx.fingerprint());
+      marker = ctx.tables().overwriteRound(ranked, Tables.RANKED, ctx.round(), "rank", ctx.fingerprint());
     }
-    Dataset<Row> written = ctx.tables().read(RankedContract.RANKED, ctx.round(), "rank");
+    Dataset<Row> written = ctx.tables().read(Tables.RANKED, ctx.round(), "rank");
     ctx.out().print(RankSummaries.of(written, rank).describe());
     return marker;
   }

@@ -142,7 +142,7 @@ class RoundTablesTest extends SparkTestBase {
   void aMissingOrMistypedColumnFailsBeforeWritingNamingTableAndColumn() {
     Dataset<Row> missing = rows(0, 4, 1.0).drop("value");
     assertThatThrownBy(() -> tables.overwriteRound(missing, SCORES, 0, "score", "x"))
-        .hasMessageContaining("table scores v3 (write)")
+        .hasMessageContaining("table scores (write) does not match its contract")
         .hasMessageContaining("column value: expected double, found no such column");
     Dataset<Row> mistyped = rows(0, 4, 1.0).withColumn("value", org.apache.spark.sql.functions.lit("high"));
     assertThatThrownBy(() -> tables.overwriteRound(mistyped, SCORES, 0, "score", "x"))
