@@ -84,11 +84,13 @@ public final class StageProgress extends SparkListener implements AutoCloseable 
     }
   }
 
-  /** Stops the periodic line and prints the final one with the committed row count. */
+  /**
+   * Stops the periodic line and prints the final one: the committed row count is both done and
+   * total, since the total was only an estimate from the inputs.
+   */
   public void finish(long committedRows) {
     stop();
-    out.println(ProgressLine.format(stage, round, committedRows, total >= 0 ? total : committedRows,
-        System.nanoTime() - startNanos));
+    out.println(ProgressLine.format(stage, round, committedRows, committedRows, System.nanoTime() - startNanos));
   }
 
   private void stop() {
