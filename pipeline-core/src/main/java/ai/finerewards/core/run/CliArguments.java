@@ -1,0 +1,163 @@
+package ai.finerewards.core.run;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The parsed command line of {@code finerewards}:
+ *
+ * <pre>
+ * finerewards &lt;stage&gt; --conf FILE [--set key=value]... [--round R]
+ * finerewards run --rounds R [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]
+ * finerewards --help
+ * </pre>
+ *
+ * @param command a single stage, or empty for {@code run}
+ * @param round the round of a single-stage command
+ * @param rounds for {@code run}: rounds 0 .. rounds-1
+ */
+public record CliArguments(
+    boolean help,
+    Optional<Stage> command,
+    Optional<String> confFile,
+    List<String> sets,
+    int round,
+    int rounds,
+    Optional<Stage> fromStage,
+    boolean force) {
+
+  public CliArguments {
+    sets = List.copyOf(sets);
+  }
+
+  public boolean isRun() {
+    return !help && command.isEmpty();
+  }
+
+  /** A command line that cannot be run; the message names the offending argument. */
+  public static final class UsageError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public UsageError(String message) {
+      super(message);
+    }
+  }
+
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: finerewards <stage> --conf FILE [--set key=value]... [--round R]",
+          "       finerewards run --rounds R [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]",
+          "       finerewards --help",
+          "",
+          "stages: " + Stage.cliNames(),
+          "",
+          "  --conf FILE        HOCON file over the built-in defaults (reference.conf); any Hadoop URI",
+          "  --set key=value    override one key (HOCON value); the 'finerewards.' prefix is optional",
+          "  --round R          round of a single stage (default 0)",
+          "  --rounds R         run rounds 0..R-1, every stage in order, resuming: a stage whose",
+          "                     committed output has an unchanged fingerprint is skipped",
+          "  --from-stage STAGE run: do not run the stages before STAGE; their committed outputs are used",
+          "  --force            run: run stages even when their fingerprint is unchanged",
+          "",
+          "exit codes: 0 ok, 1 stage failed, 2 stage not built yet, 64 bad arguments, 78 bad configuration");
+
+  public static CliArguments parse(String[] args) {
+    if (args.length == 0) {
+      throw new UsageError("missing command: expected a stage or 'run'");
+    }
+    for (String a : args) {
+      if (a.equals("--help") || a.equals("-h")) {
+        return new CliArguments(true, Optional.empty(), Optional.empty(), List.of(), 0, 0, Optional.empty(), false);
+      }
+    }
+    String command = args[0];
+    boolean run = command.equals("run");
+    Optional<Stage> stage = run ? Optional.empty() : Stage.fromCliName(command);
+    if (!run && stage.isEmpty()) {
+      throw new UsageError("unknown command '" + command + "': expected run or one of " + Stage.cliNames());
+    }
+    String conf = null;
+    List<String> sets = new ArrayList<>();
+    Integer round = null;
+    Integer rounds = null;
+    Stage from = null;
+    boolean force = false;
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--conf" -> conf = value(args, ++i, a);
+        case "--set" -> sets.add(checkSet(value(args, ++i, a)));
+        case "--round" -> round = nonNegative(value(args, ++i, a), a);
+        case "--rounds" -> rounds = positive(value(args, ++i, a), a);
+        case "--from-stage" -> {
+          String name = value(args, ++i, a);
+          from = Stage.fromCliName(name).orElseThrow(
+              () -> new UsageError("--from-stage " + name + ": expected one of " + Stage.cliNames()));
+        }
+        case "--force" -> force = true;
+        default -> throw new UsageError("unknown argument '" + a + "'");
+      }
+      String onlyFor = run ? stageOnly(a) : runOnly(a);
+      if (onlyFor != null) {
+        throw new UsageError("argument " + a + " is only valid " + onlyFor);
+      }
+    }
+    if (run && rounds == null) {
+      throw new UsageError("run needs --rounds R");
+    }
+    if (!run && conf == null) {
+      throw new UsageError(command + " needs --conf FILE");
+    }
+    return new CliArguments(false, stage, Optional.ofNullable(conf), sets, round == null ? 0 : round,
+        rounds == null ? 0 : rounds, Optional.ofNullable(from), force);
+  }
+
+  private static String runOnly(String arg) {
+    return arg.equals("--rounds") || arg.equals("--from-stage") || arg.equals("--force") ? "with 'run'" : null;
+  }
+
+  private static String stageOnly(String arg) {
+    return arg.equals("--round") ? "with a single stage (run uses --rounds)" : null;
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length || args[i].startsWith("--")) {
+      throw new UsageError(flag + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static String checkSet(String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0) {
+      throw new UsageError("--set " + kv + ": expected key=value");
+    }
+    return kv;
+  }
+
+  private static int nonNegative(String v, String flag) {
+    int n = integer(v, flag);
+    if (n < 0) {
+      throw new UsageError(flag + " " + v + ": expected an integer >= 0");
+    }
+    return n;
+  }
+
+  private static int positive(String v, String flag) {
+    int n = integer(v, flag);
+    if (n < 1) {
+      throw new UsageError(flag + " " + v + ": expected an integer >= 1");
+    }
+    return n;
+  }
+
+  private static int integer(String v, String flag) {
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new UsageError(flag + " " + v + ": expected an integer");
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package ai.finerewards.core.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CliArgumentsTest {
+
+  private static CliArguments parse(String... args) {
+    return CliArguments.parse(args);
+  }
+
+  @Test
+  void parsesAStageCommand() {
+    CliArguments a = parse("rank", "--conf", "c.conf", "--set", "rank.keep-per-prompt=2", "--round", "3", "--set", "x=y");
+    assertThat(a.command()).contains(Stage.RANK);
+    assertThat(a.isRun()).isFalse();
+    assertThat(a.confFile()).contains("c.conf");
+    assertThat(a.sets()).containsExactly("rank.keep-per-prompt=2", "x=y");
+    assertThat(a.round()).isEqualTo(3);
+  }
+
+  @Test
+  void parsesRunWithResumeOptions() {
+    CliArguments a = parse("run", "--rounds", "2", "--from-stage", "rank", "--force");
+    assertThat(a.isRun()).isTrue();
+    assertThat(a.rounds()).isEqualTo(2);
+    assertThat(a.fromStage()).contains(Stage.RANK);
+    assertThat(a.force()).isTrue();
+    assertThat(a.confFile()).isEqualTo(Optional.empty());
+    assertThat(a.sets()).isEqualTo(List.of());
+  }
+
+  @Test
+  void helpWinsAnywhere() {
+    assertThat(parse("rank", "--bogus", "--help").help()).isTrue();
+    assertThat(CliArguments.USAGE).contains("finerewards run --rounds R").contains("exit codes");
+  }
+
+  @Test
+  void badArgumentsAreNamed() {
+    assertThatThrownBy(() -> parse()).hasMessageContaining("missing command");
+    assertThatThrownBy(() -> parse("rnk", "--conf", "c")).hasMessageContaining("unknown command 'rnk'").hasMessageContaining("rank");
+    assertThatThrownBy(() -> parse("rank", "--conf", "c", "--colour")).hasMessageContaining("unknown argument '--colour'");
+    assertThatThrownBy(() -> parse("rank", "--round", "x", "--conf", "c")).hasMessageContaining("--round x: expected an integer");
+    assertThatThrownBy(() -> parse("rank", "--round", "-1", "--conf", "c")).hasMessageContaining("--round -1");
+    assertThatThrownBy(() -> parse("rank", "--conf")).hasMessageContaining("--conf needs a value");
+    assertThatThrownBy(() -> parse("rank")).hasMessageContaining("rank needs --conf FILE");
+    assertThatThrownBy(() -> parse("rank", "--conf", "c", "--set", "novalue")).hasMessageContaining("--set novalue: expected key=value");
+    assertThatThrownBy(() -> parse("run")).hasMessageContaining("run needs --rounds R");
+    assertThatThrownBy(() -> parse("run", "--rounds", "0")).hasMessageContaining("--rounds 0: expected an integer >= 1");
+    assertThatThrownBy(() -> parse("run", "--rounds", "1", "--from-stage", "sort")).hasMessageContaining("--from-stage sort");
+    assertThatThrownBy(() -> parse("run", "--rounds", "1", "--round", "0")).hasMessageContaining("--round is only valid with a single stage");
+    assertThatThrownBy(() -> parse("rank", "--conf", "c", "--force")).hasMessageContaining("--force is only valid with 'run'");
+  }
+}

@@ -1,0 +1,31 @@
+package ai.finerewards.jobs;
+
+import ai.finerewards.core.run.Stage;
+import ai.finerewards.jobs.stages.RankJob;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The stages that have a job. A model stage is added here when its issue lands. */
+public final class StageJobs {
+  private static final Map<Stage, StageJob> BUILT = new EnumMap<>(Stage.class);
+
+  static {
+    BUILT.put(Stage.RANK, new RankJob());
+  }
+
+  private StageJobs() {}
+
+  /** The job of {@code stage}, or {@link StageNotBuiltException}. */
+  public static StageJob of(Stage stage) {
+    StageJob job = BUILT.get(stage);
+    if (job == null) {
+      throw new StageNotBuiltException(stage, available());
+    }
+    return job;
+  }
+
+  public static String available() {
+    return BUILT.keySet().stream().map(Stage::cliName).collect(Collectors.joining(", "));
+  }
+}

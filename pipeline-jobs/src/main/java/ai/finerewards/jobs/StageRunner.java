@@ -1,0 +1,87 @@
+package ai.finerewards.jobs;
+
+import ai.finerewards.core.config.PipelineConfigLoader;
+import ai.finerewards.core.config.RunConfig;
+import ai.finerewards.core.run.CommitMarker;
+import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.run.StageFingerprint;
+import ai.finerewards.jobs.io.RoundTables;
+import ai.finerewards.jobs.progress.StageProgress;
+import com.typesafe.config.Config;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Runs stages for rounds: checks inputs, computes the fingerprint, skips a stage whose committed
+ * output has the same fingerprint (when resuming), and otherwise runs it under its own Spark job
+ * group with a progress line.
+ */
+public final class StageRunner {
+  private final SparkSession spark;
+  private final Config config;
+  private final PrintStream out;
+  private final String codeVersion;
+  private final RoundTables tables;
+
+  public StageRunner(SparkSession spark, Config config, PrintStream out, String codeVersion) {
+    this.spark = spark;
+    this.config = config;
+    this.out = out;
+    this.codeVersion = codeVersion;
+    String root = RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).root();
+    this.tables = new RoundTables(spark, root, codeVersion);
+  }
+
+  /**
+   * Every stage of rounds 0..rounds-1 in order. Stages before {@code fromStage} are not run; a stage
+   * whose committed output carries the fingerprint it would compute now is skipped unless {@code
+   * force}.
+   */
+  public void runRounds(int rounds, Optional<Stage> fromStage, boolean force) {
+    for (int round = 0; round < rounds; round++) {
+      for (Stage stage : Stage.values()) {
+        if (fromStage.isPresent() && stage.ordinal() < fromStage.get().ordinal()) {
+          out.println(stage.cliName() + " round=" + round + ": not run (before --from-stage " + fromStage.get().cliName() + ")");
+          continue;
+        }
+        runStage(stage, round, !force);
+      }
+    }
+  }
+
+  /** Runs one stage for one round; with {@code skipIfUnchanged}, an up-to-date output is kept. */
+  public CommitMarker runStage(Stage stage, int round, boolean skipIfUnchanged) {
+    StageJob job = StageJobs.of(stage);
+    String output = stage.outputTable();
+    tables.store().recover(output, round);
+    List<CommitMarker> inputs = new ArrayList<>();
+    for (StageJob.Input in : job.inputs(config, round)) {
+      inputs.add(tables.requireCommitted(in.table(), in.round(), in.writtenBy()));
+    }
+    String fingerprint = StageFingerprint.compute(stage, round, codeVersion, config,
+        inputs.stream().map(StageFingerprint.Input::of).toList());
+    Optional<CommitMarker> existing = tables.store().committed(output, round);
+    if (skipIfUnchanged && existing.isPresent() && existing.get().fingerprint().equals(fingerprint)) {
+      out.println(stage.cliName() + " round=" + round + ": up to date, skipped (" + existing.get().rowCount()
+          + " rows committed " + existing.get().committedAt() + ", fingerprint " + fingerprint.substring(0, 12) + ")");
+      return existing.get();
+    }
+    String group = "finerewards-" + stage.cliName() + "-round-" + round;
+    spark.sparkContext().setJobGroup(group, "finerewards " + stage.cliName() + " round " + round, false);
+    long interval = config.getDuration("finerewards.jobs.progress-interval", TimeUnit.MILLISECONDS);
+    StageProgress progress = new StageProgress(spark.sparkContext(), group, stage.cliName(), round,
+        job.expectedRows(inputs), out, interval);
+    try {
+      CommitMarker marker = job.run(new StageContext(spark, config, round, tables, fingerprint, out));
+      progress.finish(marker.rowCount());
+      return marker;
+    } finally {
+      progress.close();
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+}

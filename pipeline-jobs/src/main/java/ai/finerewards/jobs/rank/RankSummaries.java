@@ -1,0 +1,48 @@
+package ai.finerewards.jobs.rank;
+
+import ai.finerewards.core.rank.RankConfig;
+import ai.finerewards.core.rank.RankSummary;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+
+/**
+ * Core's {@link RankSummary} of a committed {@code ranked} partition, computed with aggregates over
+ * the written rows (exact whatever task retries happened; a few small jobs, no rows collected).
+ */
+public final class RankSummaries {
+  private RankSummaries() {}
+
+  public static RankSummary of(Dataset<Row> ranked, RankConfig rank) {
+    Dataset<Row> perPrompt = ranked.groupBy("prompt_id").agg(
+        functions.count(functions.lit(1)).as("n"),
+        functions.count("assembled_score").as("valid"),
+        functions.sum(functions.col("selected").cast("long")).as("sel"));
+    int min = rank.minCandidatesPerPrompt();
+    Row totals = perPrompt.agg(
+        functions.count(functions.lit(1)),
+        functions.coalesce(functions.sum("n"), functions.lit(0L)),
+        functions.coalesce(functions.sum("valid"), functions.lit(0L)),
+        functions.count(functions.when(functions.col("valid").equalTo(0), 1)),
+        functions.count(functions.when(functions.col("valid").gt(0).and(functions.col("valid").lt(min)), 1)),
+        functions.coalesce(functions.sum("sel"), functions.lit(0L))).first();
+    TreeMap<String, Long> reasons = new TreeMap<>();
+    for (Row r : ranked.filter(functions.col("excluded_reason").isNotNull())
+        .groupBy("excluded_reason").count().collectAsList()) {
+      reasons.put(r.getString(0), r.getLong(1));
+    }
+    List<String> noValid = examples(perPrompt.filter(functions.col("valid").equalTo(0)));
+    List<String> tooFew = examples(perPrompt.filter(functions.col("valid").gt(0).and(functions.col("valid").lt(min))));
+    long selected = totals.getLong(5);
+    // selected-in-prompt is not a column of ranked: with a global cut it is reported as selected.
+    return new RankSummary(totals.getLong(0), totals.getLong(1), totals.getLong(2), reasons, totals.getLong(3),
+        noValid, totals.getLong(4), tooFew, selected, selected);
+  }
+
+  private static List<String> examples(Dataset<Row> prompts) {
+    return prompts.select("prompt_id").orderBy("prompt_id").limit(RankSummary.EXAMPLES)
+        .collectAsList().stream().map(r -> r.getString(0)).toList();
+  }
+}

@@ -1,0 +1,16 @@
+package ai.finerewards.jobs.stages;
+
+import ai.finerewards.core.run.Stage;
+import ai.finerewards.jobs.FineRewardsCli;
+
+/**
+ * The spark-submit main of the train stage ({@code finerewards train ...}). The stage is not built
+ * yet: the CLI answers with one "not built yet" line and exit code 2.
+ */
+public final class TrainJob {
+  private TrainJob() {}
+
+  public static void main(String[] args) {
+    FineRewardsCli.mainForStage(Stage.TRAIN, args);
+  }
+}
