@@ -242,3 +242,18 @@ def test_wrong_architecture(checkpoint, tmp_path):
     (d / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ExportError, match=r"config\.json.*LlamaForCausalLM.*CLIPModel"):
         clip.export(str(d), str(tmp_path / "out"))
+
+
+def test_legacy_eos_config_pools_the_same_position(eager):
+    """openai/clip-vit-large-patch14's config says eos_token_id=2, which makes transformers pool at the
+    highest id instead of the first EOS; with EOS as the last vocabulary id and EOS padding (our
+    convention, as in the real vocabulary) both rules pick the same position."""
+    ids = golden(COMMITTED_TINY / "clip", "text")["input_ids"]
+    assert (ids.argmax(-1) == (ids == ids.max()).int().argmax(-1)).all()
+    first_eos = clip.TextEncoder(eager)(ids)
+    eager.text_model.eos_token_id = 2
+    try:
+        legacy = clip.TextEncoder(eager)(ids)
+    finally:
+        eager.text_model.eos_token_id = eager.config.text_config.eos_token_id
+    assert max_diff(legacy, first_eos) == 0.0
