@@ -80,7 +80,9 @@ def save_tokenizer_json(checkpoint: str, out_path: str, trust_remote_code: bool 
         ) from e
     if not getattr(tok, "is_fast", False):
         raise ExportError(f"{checkpoint}: no fast tokenizer available; tokenizer.json cannot be written")
-    tok.backend_tokenizer.save(out_path)
+    from .tokenizers_tiny import save_tokenizer
+
+    save_tokenizer(tok.backend_tokenizer, os.path.dirname(out_path), os.path.basename(out_path))
     return tok
 
 

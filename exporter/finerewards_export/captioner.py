@@ -257,7 +257,9 @@ def _tiny_tokenizer_json() -> str:
 
 
 def tiny_model():
-    """Tiny random BLIP-2: 32x32 ViT, 2-layer Q-Former with 4 queries, 2-layer OPT (hidden 32)."""
+    """Tiny random BLIP-2: 32x32 ViT, 2-layer Q-Former with 4 queries, 2-layer OPT (hidden 32).
+
+    Cross-attention every 2nd Q-Former layer, as in blip2-opt-2.7b, so both layer kinds run."""
     from tokenizers import Tokenizer
     from transformers import Blip2Config, Blip2ForConditionalGeneration
 
@@ -267,7 +269,7 @@ def tiny_model():
         vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                            image_size=TINY_IMAGE, patch_size=8),
         qformer_config=dict(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                            intermediate_size=64, encoder_hidden_size=32, cross_attention_frequency=1,
+                            intermediate_size=64, encoder_hidden_size=32, cross_attention_frequency=2,
                             max_position_embeddings=32),
         text_config=dict(model_type="opt", vocab_size=tok.get_vocab_size(), hidden_size=32, ffn_dim=64,
                          num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=64,

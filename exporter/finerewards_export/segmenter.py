@@ -211,12 +211,15 @@ TINY_PATCH = 8
 
 
 def tiny_model():
-    """Tiny random SamModel: 64x64 input, 8x8 embeddings of 16 channels, 32x32 low-res masks."""
+    """Tiny random SamModel: 64x64 input, 8x8 embeddings of 16 channels, 32x32 low-res masks.
+
+    Window size 3 does not divide the 8x8 grid, so the window padding path runs as it does for
+    sam-vit-huge (64x64 grid, window 14)."""
     from transformers import SamConfig, SamModel
 
     cfg = SamConfig(
         vision_config=dict(hidden_size=32, output_channels=16, num_hidden_layers=2, num_attention_heads=4,
-                           image_size=TINY_IMAGE, patch_size=TINY_PATCH, window_size=4, global_attn_indexes=[1],
+                           image_size=TINY_IMAGE, patch_size=TINY_PATCH, window_size=3, global_attn_indexes=[1],
                            num_pos_feats=8, mlp_dim=64),
         prompt_encoder_config=dict(hidden_size=16, image_size=TINY_IMAGE, patch_size=TINY_PATCH,
                                    mask_input_channels=4),

@@ -95,6 +95,8 @@ def train_clip_tokenizer(lines: Iterable[str] | None = None, num_merges: int = 4
     the ``</w>`` end-of-word suffix, one token per merge in merge order, then ``<|startoftext|>``
     and ``<|endoftext|>`` as the last two ids (unk and pad are ``<|endoftext|>``). Listing every
     byte with and without ``</w>`` means no input ever maps to unk, as in the real vocabulary.
+    One difference: the 256 byte characters are ordered by byte value (CLIP lists the printable
+    ones first); ids are only meaningful within one vocabulary, so nothing depends on it.
     """
     lines = corpus_lines() if lines is None else list(lines)
     probe = Tokenizer(models.BPE())

@@ -169,3 +169,22 @@ def test_non_safetensors_checkpoint(checkpoint, tmp_path):
 def test_bad_max_new_tokens(checkpoint, tmp_path):
     with pytest.raises(ExportError, match="max_new_tokens must be >= 1, got 0"):
         captioner.export(str(checkpoint), str(tmp_path / "out"), max_new_tokens=0)
+
+
+def test_image_token_checkpoints_generate_the_same_ids(model):
+    """Checkpoints whose config has image_token_index (newer blip2-opt-2.7b revisions) feed the processor's
+    Q image tokens + bos; the LM sees the same embeddings, so the documented protocol still holds."""
+    d = COMMITTED_TINY / "captioner"
+    g = golden(d, "generate")
+    gen = manifest(d)["extra"]["generation"]
+    q = gen["num_query_tokens"]
+    image_token = 3  # any id: its embedding rows are overwritten by the prefix
+    model.config.image_token_index = image_token
+    try:
+        ids = torch.tensor([[image_token] * q + [gen["bos_token_id"]]] * 2)
+        with torch.no_grad():
+            out = model.generate(pixel_values=g["pixel_values"], input_ids=ids, attention_mask=torch.ones_like(ids),
+                                 do_sample=False, num_beams=1, max_new_tokens=gen["max_new_tokens"])
+    finally:
+        model.config.image_token_index = None
+    assert torch.equal(out, g["output_ids"])

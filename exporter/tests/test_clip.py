@@ -242,3 +242,37 @@ def test_wrong_architecture(checkpoint, tmp_path):
     (d / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ExportError, match=r"config\.json.*LlamaForCausalLM.*CLIPModel"):
         clip.export(str(d), str(tmp_path / "out"))
+
+
+def test_legacy_eos_config_pools_the_same_position(eager):
+    """openai/clip-vit-large-patch14's config says eos_token_id=2, which makes transformers pool at the
+    highest id instead of the first EOS; with EOS as the last vocabulary id and EOS padding (our
+    convention, as in the real vocabulary) both rules pick the same position."""
+    ids = golden(COMMITTED_TINY / "clip", "text")["input_ids"]
+    assert (ids.argmax(-1) == (ids == ids.max()).int().argmax(-1)).all()
+    first_eos = clip.TextEncoder(eager)(ids)
+    eager.text_model.eos_token_id = 2
+    try:
+        legacy = clip.TextEncoder(eager)(ids)
+    finally:
+        eager.text_model.eos_token_id = eager.config.text_config.eos_token_id
+    assert max_diff(legacy, first_eos) == 0.0
+
+
+def test_checkpoint_without_tokenizer_json_is_converted(tmp_path):
+    """A snapshot with only vocab.json/merges.txt gets its tokenizer.json from transformers' converter."""
+    from tokenizers import Tokenizer
+
+    from finerewards_export.tokenizers_tiny import clip_tokenizer_fast
+
+    model, tok = clip.tiny_model()
+    d = tmp_path / "ckpt"
+    model.save_pretrained(d, safe_serialization=True)
+    save_tokenizer(tok, str(tmp_path))
+    clip_tokenizer_fast(str(tmp_path / "tokenizer.json")).save_pretrained(d, legacy_format=True)
+    (d / "tokenizer.json").unlink(missing_ok=True)
+    assert (d / "vocab.json").is_file() and (d / "merges.txt").is_file()
+    out = clip.export(str(d), str(tmp_path / "out"))
+    converted = Tokenizer.from_file(f"{out}/tokenizer.json")
+    for text in clip.GOLDEN_TEXTS + ["A  Dog, 2 cats!"]:
+        assert converted.encode(text).ids == tok.encode(text).ids, text

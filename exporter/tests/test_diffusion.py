@@ -48,6 +48,14 @@ def _set_lora(traced_unet, manifest: dict, state: dict[str, torch.Tensor]) -> No
             params[entry["torchscript_name"]].copy_(state[entry["diffusers_key"]])
 
 
+@pytest.fixture(autouse=True)
+def _plain_executor():
+    """Run TorchScript without the profiling optimizer: each new input shape would otherwise be
+    re-profiled and re-optimized, which costs far more than these tiny forwards."""
+    with torch.jit.optimized_execution(False):
+        yield
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """A fresh build of the tiny model and its goldens (the documented regeneration)."""
@@ -68,6 +76,12 @@ def eager(snapshot):
     for m in (text_encoder, unet, vae):
         m.eval()
     return text_encoder, unet, vae, tokenizer
+
+
+@pytest.fixture(scope="module")
+def traced() -> dict:
+    """The committed TorchScript files, loaded once for the tests that only run them."""
+    return {n: _jit(COMMITTED, n) for n in ("text_encoder", "unet", "vae_encoder", "vae_decoder")}
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +116,11 @@ def test_torchscript_files_reproduce_component_goldens(model_dir, built, manifes
         assert _diff(logvar, g["latent_logvar"]) <= ATOL
 
 
-def test_traced_files_accept_other_batches_sizes_and_timestep_forms(eager):
+def test_traced_files_accept_other_batches_sizes_and_timestep_forms(eager, traced):
     """Tracing fixes some shapes; these are the variations the Java side relies on."""
     text_encoder, unet, vae, _ = eager
     g = torch.Generator().manual_seed(7)
-    te, tu = _jit(COMMITTED, "text_encoder"), _jit(COMMITTED, "unet")
-    tenc, tdec = _jit(COMMITTED, "vae_encoder"), _jit(COMMITTED, "vae_decoder")
+    te, tu, tenc, tdec = (traced[n] for n in ("text_encoder", "unet", "vae_encoder", "vae_decoder"))
     with torch.no_grad():
         for b in (1, 3, 4):  # traced at batch 2
             ids = torch.randint(0, text_encoder.config.vocab_size, (b, 77), generator=g)
@@ -129,8 +142,8 @@ def test_traced_files_accept_other_batches_sizes_and_timestep_forms(eager):
         assert _diff(tdec(z), vae.decode(z).sample) <= ATOL
 
 
-def test_traced_unet_exposes_lora_as_trainable_named_parameters(manifest):
-    unet = _jit(COMMITTED, "unet")
+def test_traced_unet_exposes_lora_as_trainable_named_parameters(manifest, traced):
+    unet = traced["unet"]
     params = dict(unet.named_parameters())
     table = manifest["extra"]["lora"]["parameters"]
     assert len(table) == 64  # 4 transformer blocks (1 down, 1 mid, 2 up) x attn1/attn2 x 4 projections x A/B
@@ -236,7 +249,7 @@ def test_regeneration_reproduces_committed_model_files(built):
 
 
 @pytest.mark.parametrize("name", sorted(diffusion_golden.SCHEDULERS))
-def test_denoising_with_traced_files_follows_the_pipeline_golden(name):
+def test_denoising_with_traced_files_follows_the_pipeline_golden(name, traced):
     """The recipe the Java sampler follows (manifest + golden README), run on the TorchScript files."""
     import diffusers
 
@@ -246,7 +259,7 @@ def test_denoising_with_traced_files_follows_the_pipeline_golden(name):
     sched = getattr(diffusers, diffusion_golden.SCHEDULERS[name]).from_config(config)
     sched.set_timesteps(meta["num_inference_steps"])
     assert sched.timesteps.tolist() == meta["timesteps"]
-    te, unet, dec = _jit(COMMITTED, "text_encoder"), _jit(COMMITTED, "unet"), _jit(COMMITTED, "vae_decoder")
+    te, unet, dec = traced["text_encoder"], traced["unet"], traced["vae_decoder"]
     with torch.no_grad():
         states = torch.cat([te(inputs["negative_ids"]), te(inputs["prompt_ids"])])
         latents = inputs["initial_latents"] * sched.init_noise_sigma
