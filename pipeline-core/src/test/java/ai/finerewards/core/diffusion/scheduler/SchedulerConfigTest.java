@@ -77,6 +77,18 @@ class SchedulerConfigTest {
   }
 
   @Test
+  void javaSerializationKeepsEveryField() throws Exception {
+    SchedulerConfig c = SchedulerConfig.fromJson(EVERY_FIELD, "every field");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(c);
+    }
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isEqualTo(c);
+    }
+  }
+
+  @Test
   void roundTripOfStableDiffusionConfig() {
     SchedulerConfig c = SchedulerConfig.fromJson(SD15, "sd15");
     assertThat(SchedulerConfig.fromJson(c.toJson(), "again")).isEqualTo(c);
