@@ -1,6 +1,6 @@
 """The ``diffusion`` family: a diffusers Stable Diffusion 1.x snapshot to four TorchScript files.
 
-Output directory:
+Output directory ``<out>/diffusion/``:
 - ``text_encoder.pt``  input_ids int64 [B,77] -> last_hidden_state [B,77,H]
 - ``unet.pt``          (sample [B,4,h,w], timestep float32 [B], encoder_hidden_states [B,77,H]) -> model output
                        [B,4,h,w], with LoRA (B = 0) on to_q/to_k/to_v/to_out.0 as named parameters
@@ -28,6 +28,7 @@ from .errors import ExportError, require_dir, require_file, require_safetensors
 from .manifest import ComponentSpec, Manifest, TensorSpec, state_dict_sha256, write_manifest
 from .tracing import trace_and_save, verify_traced
 
+FAMILY = "diffusion"
 ARCHITECTURE = "stable-diffusion-1.x"
 TEXT_MAX_LENGTH = 77
 LORA_SEED = 0  # seed for LoRA A initialisation, so two exports of one checkpoint are identical
@@ -208,7 +209,7 @@ def export(
     trust_remote_code: bool = False,
     source_label: str | None = None,
 ) -> str:
-    """Export a diffusers SD 1.x snapshot directory to ``out``; returns ``out``.
+    """Export a diffusers SD 1.x snapshot directory to ``<out>/diffusion``; returns that directory.
 
     ``trust_remote_code`` is accepted for CLI symmetry but never needed: only diffusers and
     transformers classes are loaded, and snapshots naming other code are refused.
@@ -229,10 +230,12 @@ def export(
         ),
         "component_weights_sha256": hashes,
         "hash_note": "state_dict_sha256 of the float32 weights as loaded, before LoRA injection",
+        "traced_on": torch.device(device).type,
     }
     lora.add_lora(unet, lora_rank, LORA_SEED)
-    export_components(text_encoder, unet, vae, tokenizer, scheduler_path, out, dtype=dtype, device=device, source=source)
-    return out
+    model_dir = os.path.join(out, FAMILY)
+    export_components(text_encoder, unet, vae, tokenizer, scheduler_path, model_dir, dtype=dtype, device=device, source=source)
+    return model_dir
 
 
 def export_components(text_encoder, unet, vae, tokenizer, scheduler_path, out, dtype, device, source) -> Manifest:
@@ -386,12 +389,16 @@ def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device,
             "device": str(device),
             "device_note": "traced ops record constants on the trace device; trace with --device cuda for GPU use",
             "trace_batch": 2,
-            "verified": "reloaded with torch.jit.load and compared with eager at batch 1, 2, 4 (UNet and VAE also at half the latent side)",
+            "verified": (
+                "reloaded with torch.jit.load and compared with the diffusers/transformers call: text encoder "
+                "and UNet at batch 2 (traced), 1 and 4; UNet also at half the latent side; VAE halves at batch "
+                "1 and 2 and at half the side"
+            ),
             "max_abs_diff_vs_eager": max_diffs,
         },
     }
     return Manifest(
-        family="diffusion",
+        family=FAMILY,
         architecture=ARCHITECTURE,
         dtype=dtype,
         components=components,

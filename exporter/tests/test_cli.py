@@ -69,6 +69,12 @@ def test_bin_only_weights_are_refused(capsys, copy, tmp_path):
     assert not (tmp_path / "out").exists(), "nothing is written before the checks pass"
 
 
+def test_state_dict_option_reaches_only_the_clip_family(capsys, tmp_path):
+    """--state-dict is a clip option: the diffusion exporter must not silently accept it."""
+    rc, err = _export(capsys, tmp_path / "nope", tmp_path / "out", "--state-dict", "hps.pt")
+    assert rc == 2 and "--state-dict is not an option of family 'diffusion'" in err
+
+
 def test_missing_weights(capsys, copy, tmp_path):
     (copy / "vae" / "diffusion_pytorch_model.safetensors").unlink()
     rc, err = _export(capsys, copy, tmp_path / "out")
@@ -132,8 +138,8 @@ def test_unavailable_family_is_skipped_with_a_message(capsys, monkeypatch, tmp_p
 
 
 def test_export_command_writes_a_loadable_model_directory(capsys, snapshot, tmp_path):
-    out = tmp_path / "sd"
-    rc, err = _export(capsys, snapshot, out, "--lora-rank", "2")
+    rc, err = _export(capsys, snapshot, tmp_path, "--lora-rank", "2")
+    out = tmp_path / "diffusion"
     assert rc == 0, err
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "scheduler_config.json", "text_encoder.pt", "tokenizer.json", "unet.pt", "vae_decoder.pt", "vae_encoder.pt"]
