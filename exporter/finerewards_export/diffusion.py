@@ -26,6 +26,7 @@ from diffusers.models.autoencoders.vae import DiagonalGaussianDistribution
 
 from .errors import ExportError, require_dir, require_file, require_safetensors
 from .manifest import ComponentSpec, Manifest, TensorSpec, state_dict_sha256, write_manifest
+from .tokenizers_tiny import save_tokenizer
 from .tracing import trace_and_save, verify_traced
 
 FAMILY = "diffusion"
@@ -287,15 +288,19 @@ def export_components(text_encoder, unet, vae, tokenizer, scheduler_path, out, d
         files[name] = path
 
     shutil.copyfile(scheduler_path, os.path.join(out, "scheduler_config.json"))
-    tokenizer.backend_tokenizer.no_padding()
-    tokenizer.backend_tokenizer.no_truncation()
-    with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
-        f.write(tokenizer.backend_tokenizer.to_str(pretty=True))
-        f.write("\n")
+    write_tokenizer(tokenizer, out)
 
     manifest = _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device, source, max_diffs)
     write_manifest(out, manifest)
     return manifest
+
+
+def write_tokenizer(tokenizer, out: str) -> str:
+    """``tokenizer.json`` with padding to 77 with the pad token stored, so DJL pads with the right id.
+
+    A snapshot with only vocab.json/merges.txt (as SD 1.5 ships) was converted to fast on load.
+    """
+    return save_tokenizer(tokenizer.backend_tokenizer, out, pad_to=TEXT_MAX_LENGTH, pad_token=str(tokenizer.pad_token))
 
 
 def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device, source, max_diffs) -> Manifest:
@@ -364,6 +369,8 @@ def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device,
             "max_length": TEXT_MAX_LENGTH,
             "padding": "max_length",
             "truncation": True,
+            "in_tokenizer_json": "tokenizer.json carries this padding (fixed 77, pad_token_id) and truncation "
+            "(77, keeping the final eos); DJL: builder().optPadToMaxLength().optMaxLength(77).optTruncation(true)",
             "bos_token_id": tokenizer.bos_token_id,
             "eos_token_id": tokenizer.eos_token_id,
             "pad_token_id": tokenizer.pad_token_id,
@@ -379,7 +386,7 @@ def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device,
             "alpha": alpha,
             "scaling": alpha / rank,
             "target_modules": list(lora.TARGET_MODULES),
-            "init": f"A ~ normal(0, 1/rank) seeded {LORA_SEED}, B = 0 (so the UNet equals the base model)",
+            "init": f"A: normal, mean 0, std 1/rank, seed {LORA_SEED}; B: zeros (so the UNet equals the base model)",
             "diffusers_file": lora.LORA_FILE,
             "diffusers_note": "save {diffusers_key: tensor} as safetensors; load_lora_weights reads it with "
             "alpha = rank (scaling 1) since no alpha entries are written",

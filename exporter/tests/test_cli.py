@@ -14,8 +14,10 @@ EXPORTER_DIR = Path(__file__).resolve().parents[1]
 if str(EXPORTER_DIR) not in sys.path:  # tests import the package from the source tree
     sys.path.insert(0, str(EXPORTER_DIR))
 
-from finerewards_export import cli, diffusion_tiny, families  # noqa: E402
+from finerewards_export import cli, diffusion, diffusion_tiny, families  # noqa: E402
 from finerewards_export.errors import ExportError, check_torch_version  # noqa: E402
+
+COMMITTED_TOKENIZER = EXPORTER_DIR.parent / "models" / "tiny" / "diffusion" / "tokenizer.json"
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +108,19 @@ def test_invalid_json_names_the_file(capsys, copy, tmp_path):
     (copy / "model_index.json").write_text("{ not json")
     rc, err = _export(capsys, copy, tmp_path / "out")
     assert rc == 2 and str(copy / "model_index.json") in err and "not valid JSON" in err
+
+
+def test_snapshot_with_only_slow_tokenizer_files(copy, tmp_path):
+    """SD 1.5 ships tokenizer/vocab.json + merges.txt without tokenizer.json: it is converted."""
+    from tokenizers import Tokenizer
+
+    (copy / "tokenizer" / "tokenizer.json").unlink()
+    tokenizer = diffusion.load_snapshot(str(copy))[3]
+    path = diffusion.write_tokenizer(tokenizer, str(tmp_path))
+    converted, committed = Tokenizer.from_file(path), Tokenizer.from_file(str(COMMITTED_TOKENIZER))
+    for text in ["a cat sitting on a red chair", "Two DOGS, 1 frisbee!", "Zürich café", ""]:
+        ids = converted.encode(text).ids
+        assert ids == committed.encode(text).ids and len(ids) == 77, text
 
 
 def test_trust_remote_code_is_off_by_default():

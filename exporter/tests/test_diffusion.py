@@ -192,7 +192,7 @@ def test_scheduler_config_is_the_sd15_file():
 
 def _assert_same_json(a, b, where: str) -> None:
     if isinstance(a, float) or isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6), f"{where}: {a} != {b}"
+        assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-5), f"{where}: {a} != {b}"
     elif isinstance(a, dict):
         assert sorted(a) == sorted(b), f"{where}: keys differ"
         for k in a:
@@ -216,7 +216,9 @@ def test_regeneration_reproduces_committed_goldens(built):
             for k in a:
                 assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, f"{name}/{k}"
                 if a[k].is_floating_point():
-                    assert _diff(a[k], b[k]) <= 1e-6, f"{name}/{k} differs from committed"
+                    # Equal on this machine; the slack covers another CPU's SIMD kernels.
+                    err = ((a[k].double() - b[k].double()).abs() - 1e-5 * b[k].double().abs()).max().item()
+                    assert err <= 1e-5, f"{name}/{k} differs from committed"
                 else:
                     assert torch.equal(a[k], b[k]), f"{name}/{k} differs from committed"
         elif name.endswith(".json"):
