@@ -9,7 +9,8 @@ Output directory ``<out>/diffusion/``:
 - ``scheduler_config.json`` (the snapshot's, verbatim), ``tokenizer.json``, ``manifest.json``
 
 Scaling by the VAE's ``scaling_factor`` is left to the caller on both sides, as in diffusers'
-pipeline and training scripts, so each file is exactly one diffusers module call.
+pipeline and training scripts, so each file computes exactly one diffusers call (and is checked
+against that call after reloading).
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 
 import torch
-
-from . import diffusion_lora as lora
 from diffusers.models.autoencoders.vae import DiagonalGaussianDistribution
 
+from . import diffusion_lora as lora
 from .errors import ExportError, require_dir, require_file, require_safetensors
 from .manifest import ComponentSpec, Manifest, TensorSpec, state_dict_sha256, write_manifest
 from .tokenizers_tiny import save_tokenizer

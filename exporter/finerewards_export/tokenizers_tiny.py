@@ -7,7 +7,6 @@ path. Training is deterministic: the same corpus always gives the same ``tokeniz
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from importlib import resources
