@@ -11,11 +11,14 @@ import pytest
 import torch
 from PIL import Image
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import captioner
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +191,15 @@ def test_image_token_checkpoints_generate_the_same_ids(model):
     finally:
         model.config.image_token_index = None
     assert torch.equal(out, g["output_ids"])
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "captioner"
+    p, g = golden(d, "prefix"), golden(d, "lm")
+    assert max_diff(on_cuda(d / "vision_prefix.pt", p["pixel_values"]), p["prefix_embeds"]) <= 1e-4
+    assert max_diff(on_cuda(d / "lm.pt", g["inputs_embeds"], g["padded_attention_mask"]), g["padded_logits"]) <= 1e-4

@@ -12,11 +12,14 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import clip
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +279,15 @@ def test_checkpoint_without_tokenizer_json_is_converted(tmp_path):
     converted = Tokenizer.from_file(f"{out}/tokenizer.json")
     for text in clip.GOLDEN_TEXTS + ["A  Dog, 2 cats!"]:
         assert converted.encode(text).ids == tok.encode(text).ids, text
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "clip"
+    text, image = golden(d, "text"), golden(d, "image")
+    assert max_diff(on_cuda(d / "text_encoder.pt", text["input_ids"]), text["text_embeds"]) <= 1e-4
+    assert max_diff(on_cuda(d / "image_encoder.pt", image["pixel_values"]), image["image_embeds"]) <= 1e-4
