@@ -105,10 +105,14 @@ def test_tokenizer_golden_ids(built):
     meta = golden_json(built, "text")
     tok = Tokenizer.from_file(f"{built}/tokenizer.json")
     info = json.loads(open(f"{built}/manifest.json").read())["preprocessing"]["text"]
-    for text, ids in zip(meta["texts"], meta["input_ids"]):
-        enc = tok.encode(text).ids
-        assert enc[0] == info["bos_token_id"] and enc[-1] == info["eos_token_id"]
-        assert ids == enc + [info["pad_token_id"]] * (info["max_length"] - len(enc))
+    for text, ids, tokens in zip(meta["texts"], meta["input_ids"], meta["tokens"]):
+        enc = tok.encode(text).ids  # the file pads and truncates by itself
+        assert enc == ids and len(enc) == info["max_length"]
+        n = len(tokens)
+        assert enc[0] == info["bos_token_id"] and enc[n - 1] == info["eos_token_id"]
+        assert enc[n:] == [info["pad_token_id"]] * (info["max_length"] - n)
+    long = tok.encode("a cat " * 100).ids
+    assert len(long) == info["max_length"] and long[-1] == info["eos_token_id"]
 
 
 # ----------------------------------------------------------------------------- real-export path
@@ -278,7 +282,8 @@ def test_checkpoint_without_tokenizer_json_is_converted(tmp_path):
     out = clip.export(str(d), str(tmp_path / "out"))
     converted = Tokenizer.from_file(f"{out}/tokenizer.json")
     for text in clip.GOLDEN_TEXTS + ["A  Dog, 2 cats!"]:
-        assert converted.encode(text).ids == tok.encode(text).ids, text
+        ids = tok.encode(text).ids
+        assert converted.encode(text).ids == ids + [ids[-1]] * (77 - len(ids)), text
 
 
 def test_files_are_device_agnostic(built):
