@@ -142,6 +142,14 @@ def test_traced_files_accept_other_batches_sizes_and_timestep_forms(eager, trace
         assert _diff(tdec(z), vae.decode(z).sample) <= ATOL
 
 
+def test_files_name_no_fixed_device():
+    """Device constants of the trace were rewritten to the inputs' device (CPU files run on GPU)."""
+    from finerewards_export.device_agnostic import fixed_devices_in_file
+
+    for name in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        assert fixed_devices_in_file(str(COMMITTED / f"{name}.pt")) == [], name
+
+
 def test_traced_unet_exposes_lora_as_trainable_named_parameters(manifest, traced):
     unet = traced["unet"]
     params = dict(unet.named_parameters())
