@@ -150,3 +150,8 @@ def test_committed_files_run_on_cuda():
     d = COMMITTED_TINY / "llm"
     g = golden(d, "logits")
     assert max_diff(on_cuda(d / "lm.pt", g["input_ids"], g["attention_mask"]), g["logits"]) <= 1e-4
+
+
+def test_goldens_are_not_vacuous():
+    g = golden(COMMITTED_TINY / "llm", "logits")
+    assert g["logits"].std() > 1e-2 and max_diff(g["last_logits_unpadded"][0], g["last_logits_unpadded"][1]) > 1e-2
