@@ -374,7 +374,8 @@ def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
             {"pixel_values": (pix, "input"), "prefix_embeds": (prefix, "output [2, Q, H]")})
     gw.case("lm", "lm.pt on prefix + embed_tokens([bos]) (the first generation step), unpadded and with row 1 "
             "left-padded by masking its first two positions.",
-            {"bos_embeds": (bos, "embed_tokens.pt([[bos], [bos]])"),
+            {"bos_ids": (bos_ids, "[[bos], [bos]]: embed_tokens.pt input"),
+             "bos_embeds": (bos, "embed_tokens.pt(bos_ids)"),
              "inputs_embeds": (lm_in, "concat(prefix_embeds, bos_embeds)"),
              "attention_mask": (lm_mask, "all ones"),
              "logits": (lm_logits, "lm.pt output [2, Q+1, V]"),
