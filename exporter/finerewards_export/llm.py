@@ -121,7 +121,7 @@ def _components(vocab: int, dtype: str) -> dict[str, ComponentSpec]:
             inputs=[U.tensor_spec("input_ids", [-1, -1], "int64"), U.tensor_spec("attention_mask", [-1, -1], "int64")],
             outputs=[U.tensor_spec("logits", [-1, -1, vocab], dtype)],
             doc="Full forward without a KV cache. attention_mask: 1 = token, 0 = padding (left). "
-                "Position ids come from the mask (cumsum - 1).",
+                "Position ids come from the mask (cumsum - 1). Logits at padding positions are meaningless.",
         )
     }
 
