@@ -226,3 +226,10 @@ def test_checkpoint_with_tied_lm_head_omitted(tmp_path, model):
     with torch.no_grad():
         got = torch.jit.load(str(out / "lm.pt"))(g["inputs_embeds"], g["attention_mask"])
     assert max_diff(got, g["logits"]) <= 1e-5
+
+
+def test_goldens_are_not_vacuous():
+    d = COMMITTED_TINY / "captioner"
+    p, g = golden(d, "prefix"), golden(d, "lm")
+    assert p["prefix_embeds"].std() > 1e-2 and g["logits"].std() > 1e-2
+    assert max_diff(p["prefix_embeds"][0], p["prefix_embeds"][1]) > 1e-2, "different images, different prefixes"

@@ -296,3 +296,11 @@ def test_committed_files_run_on_cuda():
     text, image = golden(d, "text"), golden(d, "image")
     assert max_diff(on_cuda(d / "text_encoder.pt", text["input_ids"]), text["text_embeds"]) <= 1e-4
     assert max_diff(on_cuda(d / "image_encoder.pt", image["pixel_values"]), image["image_embeds"]) <= 1e-4
+
+
+def test_goldens_are_not_vacuous():
+    d = COMMITTED_TINY / "clip"
+    for t in (golden(d, "text")["text_embeds"], golden(d, "image")["image_embeds"]):
+        assert t.std() > 1e-2
+    texts = golden(d, "text")["text_embeds"]
+    assert max_diff(texts[0], texts[1]) > 1e-2, "different texts must embed differently"

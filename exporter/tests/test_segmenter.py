@@ -206,3 +206,10 @@ def test_committed_files_run_on_cuda():
     assert max_diff(on_cuda(d / "image_encoder.pt", e["pixel_values"]), e["image_embeddings"]) <= 1e-4
     masks, iou = on_cuda(d / "mask_decoder.pt", dec["image_embeddings"], dec["input_points"], dec["input_labels"])
     assert max_diff(masks, dec["pred_masks"]) <= 1e-4 and max_diff(iou, dec["iou_scores"]) <= 1e-4
+
+
+def test_goldens_are_not_vacuous():
+    dec = golden(COMMITTED_TINY / "segmenter", "decoder")
+    assert dec["pred_masks"].std() > 1e-2 and dec["iou_scores"].std() > 1e-2
+    assert max_diff(dec["pred_masks"][0, 0], dec["pred_masks"][0, 1]) > 1e-2, "masks must depend on the point"
+    assert 0 < dec["masks"].float().mean() < 1

@@ -44,10 +44,12 @@ def assert_golden_dirs_match(new: Path, committed: Path, atol: float = 1e-5) -> 
             assert sorted(a) == sorted(b), f"{name}: tensors {sorted(a)} vs {sorted(b)}"
             for k in a:
                 assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, f"{name}/{k}: dtype or shape differs"
-                if a[k].is_floating_point():
-                    d = (a[k].double() - b[k].double()).abs().max().item() if a[k].numel() else 0.0
-                    assert d <= atol, f"{name}/{k}: regenerated differs from committed by {d}"
-                else:
+                if a[k].is_floating_point() and a[k].numel():
+                    # atol, plus float32 rounding of the tensor's largest values (other CPUs' kernels)
+                    tol = atol + 1e-6 * b[k].abs().max().item()
+                    d = (a[k].double() - b[k].double()).abs().max().item()
+                    assert d <= tol, f"{name}/{k}: regenerated differs from committed by {d} > {tol}"
+                elif not a[k].is_floating_point():
                     assert torch.equal(a[k], b[k]), f"{name}/{k}: regenerated ids differ from committed"
         elif name.endswith(".json"):
             _close_json(json.loads((new / name).read_text()), json.loads((committed / name).read_text()), 1e-5, name)
