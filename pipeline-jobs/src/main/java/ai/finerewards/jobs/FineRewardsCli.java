@@ -5,6 +5,7 @@ import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.run.CliArguments;
 import ai.finerewards.core.run.ExitCode;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.schemas.SchemaMismatchException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.io.PrintStream;
@@ -82,7 +83,10 @@ public final class FineRewardsCli {
       return ExitCode.CONFIG.code();
     } catch (Exception e) { // includes Spark's undeclared checked SparkException
       err.println("finerewards: failed: " + rootMessages(e));
-      e.printStackTrace(err);
+      if (!(e instanceof IllegalStateException || e instanceof IllegalArgumentException
+          || e instanceof SchemaMismatchException)) {
+        e.printStackTrace(err); // unexpected: the trace is for a bug report; our own checks say it all
+      }
       return ExitCode.STAGE_FAILED.code();
     } finally {
       if (spark != null && stopSession) {
