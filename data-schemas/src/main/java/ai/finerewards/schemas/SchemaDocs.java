@@ -136,6 +136,10 @@ public final class SchemaDocs {
           `round=<r>` (`partitionBy("round")`) and partition discovery adds it back as an int column on
           read. Read the table directory (or pass `basePath=<root>/<table>` when reading one partition
           directory), otherwise `round` is missing and the read check says so.
+        - **JSON documents** (`checkpoint`): the writer puts `contract_version` in the object; a reader
+          parses it untyped (Gson/Jackson to maps and lists) and calls
+          `JsonDocumentValidator.validate(contract, document, path)`: every field present (null only where
+          nullable), no unknown fields, types as listed, timestamps as ISO-8601 UTC strings.
         - **Mismatch.** Any difference throws `SchemaMismatchException` naming the table, each column, what
           the contract expects and what was found.
         - **Changing a contract.** Edit `Tables`, bump the table's version, regenerate these documents

@@ -29,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
  * <ul>
  *   <li>Types are compared structurally, nested fields by name; field metadata and nullability are
  *       ignored here (Spark reads every Parquet column as nullable; {@link SparkSchemas#conform}
- *       enforces non-null columns on write at run time).
+ *       enforces non-null top-level columns on write at run time; nested nullability is
+ *       documentation only).
  *   <li>Write: every contract column must be present, nothing else (a table holds exactly its
  *       contract; a stray debug or join column fails). Version metadata is not required, because
  *       {@code conform} stamps it.

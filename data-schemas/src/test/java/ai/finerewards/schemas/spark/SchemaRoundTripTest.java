@@ -145,6 +145,19 @@ class SchemaRoundTripTest extends LocalSparkTest {
   }
 
   @Test
+  void conformReplacesTheMetadataOfColumnsCarriedOverFromAnotherTable() {
+    // rank copies the key columns from captions: they arrive stamped "captions" and must leave stamped "ranked".
+    Dataset<Row> fresh = dataset(Tables.RANKED, 1, 0);
+    Dataset<Row> ranked = fresh.withColumn("prompt_id", fresh.col("prompt_id")
+        .as("prompt_id", SparkSchemas.columnMetadata(Tables.CAPTIONS, Tables.CAPTIONS.column("prompt_id").orElseThrow())));
+    assertThat(ranked.schema().apply("prompt_id").metadata().getString(SparkSchemas.TABLE_KEY)).isEqualTo("captions");
+
+    StructType conformed = SparkSchemas.conform(ranked, Tables.RANKED).schema();
+    assertThat(conformed.apply("prompt_id").metadata().getString(SparkSchemas.TABLE_KEY)).isEqualTo("ranked");
+    SchemaValidator.validateForRead(Tables.RANKED, conformed);
+  }
+
+  @Test
   void readToleratesExtraColumnsWriteRejectsThem() {
     TableContract llm = Tables.LLM_SCORES;
     Dataset<Row> data = SparkSchemas.conform(dataset(llm, 1, 0), llm).withColumn("debug", functions.lit(1));

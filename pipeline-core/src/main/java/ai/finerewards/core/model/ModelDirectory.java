@@ -254,9 +254,11 @@ public final class ModelDirectory {
     for (String f : files) {
       org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(remote, f);
       try {
-        if (!fs.isFile(p)) {
-          throw new ModelError(m.origin() + ": names " + p + ", which does not exist");
+        if (!fs.getFileStatus(p).isFile()) {
+          throw new ModelError(m.origin() + ": names " + p + ", which is not a file");
         }
+      } catch (FileNotFoundException e) {
+        throw new ModelError(m.origin() + ": names " + p + ", which does not exist", e);
       } catch (IOException e) {
         throw new ModelError("cannot check " + p + " of model directory " + location + ": "
             + e.getMessage(), e);

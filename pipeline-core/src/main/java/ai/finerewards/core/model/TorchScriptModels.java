@@ -4,15 +4,20 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDList;
+import ai.djl.engine.Engine;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Cache specs for the TorchScript components of exported model directories. */
 public final class TorchScriptModels {
+  private static final Logger LOG = LoggerFactory.getLogger(TorchScriptModels.class);
+
   private TorchScriptModels() {}
 
   /**
@@ -38,7 +43,23 @@ public final class TorchScriptModels {
     }
     ModelKey key = new ModelKey(dir.localPath().toString(), component, device.toString(),
         resolved, Map.of("trainParam", String.valueOf(trainParam)));
-    return new ModelSpec(key, device, (k, d) -> load(file, d, trainParam));
+    String tracedWith = manifest.torchVersion();
+    return new ModelSpec(key, device, (k, d) -> {
+      warnOnTorchMismatch(file, tracedWith);
+      return load(file, d, trainParam);
+    });
+  }
+
+  /**
+   * TorchScript files should be traced with the libtorch DJL runs (2.7.1 for DJL 0.36); older
+   * files usually load, so a mismatch is a warning, not an error.
+   */
+  private static void warnOnTorchMismatch(Path file, String tracedWith) {
+    String engine = Engine.getEngine("PyTorch").getVersion();
+    if (!engine.equals(tracedWith)) {
+      LOG.warn("{} was traced with torch {} but DJL runs libtorch {}; re-export with torch {} if"
+          + " it fails to load or differs from its golden outputs", file, tracedWith, engine, engine);
+    }
   }
 
   /** Load one TorchScript file with DJL's PyTorch engine. */

@@ -101,8 +101,9 @@ class PipelineConfigLoaderTest {
     Config ref = ConfigFactory.parseString(
         "finerewards {\n  rank {\n    # weights by reward name @open\n    weights { caption = 1.0 }\n  }\n}\n");
     PipelineConfigLoader l = new PipelineConfigLoader(ref, new Configuration());
-    Config c = l.load(null, List.of("rank.weights.sam=0.5"));
+    Config c = l.load(null, List.of("rank.weights.sam=0.5", "rank.weights.\"a.b\"=2"));
     assertThat(c.getDouble("finerewards.rank.weights.sam")).isEqualTo(0.5);
+    assertThat(c.getConfig("finerewards.rank.weights").root().get("a.b").unwrapped()).isEqualTo(2);
     assertThatThrownBy(() -> l.load(null, List.of("rank.weight.sam=0.5")))
         .isInstanceOf(ConfigError.class);
   }

@@ -3,6 +3,7 @@ package ai.finerewards.jobs.prompts;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
@@ -21,7 +22,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * JSON Lines: one object a line. Lines are parsed with Spark's JSON parser in PERMISSIVE mode;
- * a malformed line lands in the corrupt-record column and is reported with its line number. A
+ * a malformed line lands in the corrupt-record column and is reported with its line number, as is
+ * a line holding a JSON scalar or array instead of an object. A
  * scalar id (number or string) is read as its text. A blank line is reported as a blank prompt.
  */
 final class JsonLinesPromptReader implements PromptReader {
@@ -40,11 +42,15 @@ final class JsonLinesPromptReader implements PromptReader {
     Column line = col(TextLines.LINE);
     Column parsed = from_json(line, schema, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
     Column blank = trim(line).equalTo(lit(""));
+    // A scalar or an array is valid JSON but not a record: undecodable as a prompt, whatever Spark makes of it.
+    Column notObject = not(trim(line).startsWith("{"));
     return lines.select(col(SOURCE_FILE), col(SOURCE_ROW), line, parsed.as("j")).select(
         col(SOURCE_FILE), col(SOURCE_ROW),
         col("j").getField(config.idColumn()).as(PROMPT_ID),
         when(blank, line).otherwise(col("j").getField(config.column())).as(PROMPT),
-        when(blank, lit(null).cast("string")).otherwise(col("j").getField(CORRUPT)).as(UNDECODABLE));
+        when(blank, lit(null).cast("string"))
+            .when(notObject, line)
+            .otherwise(col("j").getField(CORRUPT)).as(UNDECODABLE));
   }
 
   /** The prompt field must appear in at least one line: otherwise the column name is wrong, not the data. */

@@ -72,7 +72,7 @@ public final class PromptSource {
     }
     PromptValidationReport report = validator.report();
     if (report.hasIssues()) {
-      LOG.warn("{}\n(finerewards.prompts.on-invalid = {})", report.summary(), config.onInvalid().name().toLowerCase());
+      LOG.warn("{}\n(finerewards.prompts.on-invalid = {})", report.summary(), config.onInvalid().name().toLowerCase(java.util.Locale.ROOT));
     } else {
       LOG.info("{}", report.summary());
     }

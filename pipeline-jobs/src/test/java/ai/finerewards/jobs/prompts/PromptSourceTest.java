@@ -83,6 +83,18 @@ class PromptSourceTest extends PromptSparkTestSupport {
   }
 
   @Test
+  void compressedTextIsReadThroughItsCodec() throws IOException {
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write("a cat\na dog\n".getBytes(StandardCharsets.UTF_8));
+    }
+    Path p = file("prompts.txt.gz", gz.toByteArray());
+    PromptSource.Result r = PromptSource.read(spark, config(p, InvalidPromptPolicy.FAIL), 0);
+    assertThat(rows(r.prompts())).containsExactly(
+        PromptIds.derive("a cat") + "|a cat|true|1", PromptIds.derive("a dog") + "|a dog|true|2");
+  }
+
+  @Test
   void failPolicyStopsWithTheReport() throws IOException {
     Path p = file("p.txt", "a cat\n\na dog\n");
     assertThatThrownBy(() -> PromptSource.read(spark, config(p, InvalidPromptPolicy.FAIL), 0))
@@ -104,17 +116,19 @@ class PromptSourceTest extends PromptSparkTestSupport {
         "{\"prompt\": \"broken",
         "",
         "{\"prompt_id\": \"p11\", \"prompt\": \"  \"}",
-        "{\"prompt_id\": \"p12\", \"prompt\": \"a cat\"}") + "\n");
+        "{\"prompt_id\": \"p12\", \"prompt\": \"a cat\"}",
+        "[{\"prompt\": \"a cow\"}]",
+        "\"a cow\"") + "\n");
 
     PromptSource.Result r = PromptSource.read(spark, config(p, InvalidPromptPolicy.SKIP), 2);
 
     assertThat(rows(r.prompts())).containsExactly(
         "p1|a cat|false|1", "7|a dog|false|2", PromptIds.derive("a bird") + "|a bird|true|3");
     PromptValidationReport rep = r.report();
-    assertThat(rep.rowsRead()).isEqualTo(10);
+    assertThat(rep.rowsRead()).isEqualTo(12);
     assertThat(exampleRows(rep, PromptIssue.DUPLICATE_ID)).containsExactly(4L);
     assertThat(exampleRows(rep, PromptIssue.NULL_PROMPT)).containsExactly(5L, 6L);
-    assertThat(exampleRows(rep, PromptIssue.UNDECODABLE)).containsExactly(7L);
+    assertThat(exampleRows(rep, PromptIssue.UNDECODABLE)).containsExactly(7L, 11L, 12L);
     assertThat(rep.examples(PromptIssue.UNDECODABLE).get(0).detail()).isEqualTo("'{\"prompt\": \"broken'");
     assertThat(exampleRows(rep, PromptIssue.BLANK_PROMPT)).containsExactly(8L, 9L);
     assertThat(exampleRows(rep, PromptIssue.DUPLICATE_PROMPT)).containsExactly(10L);

@@ -1,0 +1,77 @@
+"""Command line: ``python -m finerewards_export export|tiny ...`` (run from the exporter folder)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .errors import ExportError, check_torch_version
+from .families import MODULES, FamilyUnavailable, load_family
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m finerewards_export", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("export", help="export a Hugging Face checkpoint to a DJL-loadable model directory")
+    e.add_argument("--family", required=True, choices=sorted(MODULES))
+    e.add_argument("--checkpoint", required=True, help="checkpoint directory (safetensors weights only)")
+    e.add_argument("--out", required=True, help="output model directory (created; existing files are replaced)")
+    e.add_argument("--lora-rank", type=int, default=4, help="diffusion: LoRA rank on to_q/to_k/to_v/to_out.0")
+    e.add_argument("--dtype", choices=("float32", "float16"), default=None, help="weights dtype (family default if unset)")
+    e.add_argument("--device", default="cpu", help="device to trace on; traced files only run on this device type")
+    e.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="allow code shipped with the checkpoint to run (off by default; only for families that need it)",
+    )
+
+    t = sub.add_parser("tiny", help="build the tiny random-weight models and their golden files")
+    t.add_argument("--out", default=os.path.join("..", "models", "tiny"), help="tiny models root (default ../models/tiny)")
+    t.add_argument("--family", action="append", choices=sorted(MODULES), help="only these families (repeatable)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        check_torch_version()
+        if args.command == "export":
+            return _export(args)
+        return _tiny(args)
+    except ExportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _export(args) -> int:
+    module = load_family(args.family)
+    if args.lora_rank < 1:
+        raise ExportError(f"--lora-rank must be >= 1, got {args.lora_rank}")
+    if args.trust_remote_code:
+        print("warning: --trust-remote-code: code shipped with the checkpoint may run", file=sys.stderr)
+    opts = {"lora_rank": args.lora_rank, "device": args.device, "trust_remote_code": args.trust_remote_code}
+    if args.dtype is not None:
+        opts["dtype"] = args.dtype
+    out = module.export(args.checkpoint, args.out, **opts)
+    print(f"exported {args.family} to {out}")
+    return 0
+
+
+def _tiny(args) -> int:
+    families = args.family or list(MODULES)
+    os.makedirs(args.out, exist_ok=True)
+    skipped = []
+    for family in families:
+        try:
+            module = load_family(family)
+        except FamilyUnavailable as e:
+            print(f"skipping {family}: {e}", file=sys.stderr)
+            skipped.append(family)
+            continue
+        out = module.build_tiny(args.out)
+        print(f"built tiny {family} in {out}")
+    if args.family and skipped:
+        return 2  # the user asked for these families explicitly
+    return 0

@@ -1,0 +1,190 @@
+"""Captioner exporter: tiny BLIP-2 build, TorchScript parity, greedy protocol vs generate, goldens, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+
+from finerewards_export import captioner
+from finerewards_export.errors import ExportError
+from finerewards_export.tokenizers_tiny import save_tokenizer
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return Path(captioner.build_tiny(str(tmp_path_factory.mktemp("tiny"))))
+
+
+@pytest.fixture(scope="module")
+def model():
+    return captioner.tiny_model()[0]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    m, tok = captioner.tiny_model()
+    d = tmp_path_factory.mktemp("ckpt")
+    m.save_pretrained(d, safe_serialization=True)
+    save_tokenizer(tok, str(d))
+    captioner._processor_for(m).save_pretrained(d)
+    return d
+
+
+def manifest(d: Path) -> dict:
+    return json.loads((d / "manifest.json").read_text())
+
+
+def components(d: Path):
+    return tuple(torch.jit.load(str(d / f)) for f in ("vision_prefix.pt", "embed_tokens.pt", "lm.pt"))
+
+
+def test_torchscript_matches_eager_on_golden_inputs(built, model):
+    vp, et, lm = components(built)
+    p, g = golden(built, "prefix"), golden(built, "lm")
+    bos = torch.full((2, 1), manifest(built)["extra"]["generation"]["bos_token_id"])
+    with torch.no_grad():
+        assert max_diff(vp(p["pixel_values"]), captioner.VisionPrefix(model)(p["pixel_values"])) <= 1e-5
+        assert max_diff(et(bos), captioner.EmbedTokens(model)(bos)) <= 1e-5
+        for mask in (g["attention_mask"], g["padded_attention_mask"]):
+            want = captioner.LanguageModel(model)(g["inputs_embeds"], mask)
+            assert max_diff(lm(g["inputs_embeds"], mask), want) <= 1e-5
+
+
+def test_left_padding_equals_the_row_alone(built):
+    _, _, lm = components(built)
+    g = golden(built, "lm")
+    with torch.no_grad():
+        alone = lm(g["inputs_embeds"][1:, 2:], torch.ones(1, g["inputs_embeds"].shape[1] - 2, dtype=torch.int64))
+    assert max_diff(g["padded_logits"][1:, 2:], alone) <= 1e-5
+    assert max_diff(g["padded_logits"][0], g["logits"][0]) <= 1e-6
+
+
+def test_greedy_protocol_on_committed_files_reproduces_generate():
+    d = COMMITTED_TINY / "captioner"
+    vp, et, lm = components(d)
+    gen = manifest(d)["extra"]["generation"]
+    g = golden(d, "generate")
+    assert torch.equal(captioner.greedy_with_components(vp, et, lm, g["pixel_values"], gen), g["output_ids"])
+    early = golden_json(d, "generate_early_eos")
+    gen_early = gen | {"eos_token_ids": [early["eos_token_id"]]}
+    got = captioner.greedy_with_components(vp, et, lm, g["pixel_values"], gen_early)
+    assert got.tolist() == early["output_ids"]
+    assert early["output_ids"][0][-1] == gen["pad_token_id"], "row 0 ends early and is padded"
+    assert all(row[0] == gen["bos_token_id"] for row in early["output_ids"])
+
+
+def test_regenerated_goldens_match_committed(built):
+    assert_golden_dirs_match(built / "golden", COMMITTED_TINY / "captioner" / "golden")
+
+
+def test_committed_model_reproduces_committed_goldens():
+    d = COMMITTED_TINY / "captioner"
+    vp, et, lm = components(d)
+    p, g = golden(d, "prefix"), golden(d, "lm")
+    with torch.no_grad():
+        assert max_diff(vp(p["pixel_values"]), p["prefix_embeds"]) <= 1e-5
+        bos = torch.full((2, 1), manifest(d)["extra"]["generation"]["bos_token_id"])
+        assert max_diff(et(bos), g["bos_embeds"]) <= 1e-6
+        assert max_diff(lm(g["inputs_embeds"], g["attention_mask"]), g["logits"]) <= 1e-5
+
+
+def test_preprocessing_follows_manifest(built):
+    pre = manifest(built)["preprocessing"]["image"]
+    g = golden(built, "preprocess")
+    assert pre["resize"]["resample"] == "bicubic"
+    for i in range(2):
+        raw = g[f"image{i}_uint8"].numpy().astype(np.uint8)
+        img = np.asarray(Image.fromarray(raw).resize((pre["resize"]["width"], pre["resize"]["height"]),
+                                                     resample=Image.BICUBIC, reducing_gap=None))
+        x = (img.astype(np.float64) * pre["rescale_factor"]).astype(np.float32)
+        x = (x - np.array(pre["image_mean"], dtype=np.float32)) / np.array(pre["image_std"], dtype=np.float32)
+        assert np.abs(x.transpose(2, 0, 1) - g["pixel_values"][i].numpy()).max() <= 1e-6
+
+
+def test_tiny_tokenizer_is_opt_like(built):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(built / "tokenizer.json"))
+    gen = manifest(built)["extra"]["generation"]
+    assert [tok.token_to_id(t) for t in captioner.OPT_SPECIALS] == [0, 1, 2, 3]
+    assert tok.encode("a dog").ids[0] == gen["bos_token_id"] == 2
+    assert tok.decode(gen["eos_token_ids"]) == "\n"
+
+
+def test_export_checkpoint_directory(checkpoint, tmp_path, model):
+    out = Path(captioner.export(str(checkpoint), str(tmp_path), max_new_tokens=12))
+    gen = manifest(out)["extra"]["generation"]
+    assert gen["max_new_tokens"] == 12 and gen["num_query_tokens"] == 4 and gen["bos_token_id"] == 2
+    p = golden(COMMITTED_TINY / "captioner", "prefix")
+    with torch.no_grad():
+        assert max_diff(torch.jit.load(str(out / "vision_prefix.pt"))(p["pixel_values"]),
+                        captioner.VisionPrefix(model)(p["pixel_values"])) <= 1e-5
+
+
+def _copy_with_config(checkpoint: Path, d: Path, edit) -> Path:
+    d.mkdir()
+    for f in checkpoint.iterdir():
+        if f.name != "config.json":
+            (d / f.name).symlink_to(f)
+    cfg = json.loads((checkpoint / "config.json").read_text())
+    edit(cfg)
+    (d / "config.json").write_text(json.dumps(cfg))
+    return d
+
+
+def test_non_opt_language_model_refused(checkpoint, tmp_path):
+    d = _copy_with_config(checkpoint, tmp_path / "t5", lambda c: c["text_config"].update(model_type="t5"))
+    with pytest.raises(ExportError, match=r"config\.json: text_config\.model_type='t5'"):
+        captioner.export(str(d), str(tmp_path / "out"))
+
+
+def test_wrong_architecture(checkpoint, tmp_path):
+    d = _copy_with_config(checkpoint, tmp_path / "arch", lambda c: c.update(architectures=["SamModel"]))
+    with pytest.raises(ExportError, match=r"config\.json.*SamModel.*Blip2ForConditionalGeneration"):
+        captioner.export(str(d), str(tmp_path / "out"))
+
+
+def test_missing_checkpoint(tmp_path):
+    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "void"))):
+        captioner.export(str(tmp_path / "void"), str(tmp_path / "out"))
+
+
+def test_non_safetensors_checkpoint(checkpoint, tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "config.json").write_text((checkpoint / "config.json").read_text())
+    torch.save({}, d / "pytorch_model.bin")
+    with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
+        captioner.export(str(d), str(tmp_path / "out"))
+
+
+def test_bad_max_new_tokens(checkpoint, tmp_path):
+    with pytest.raises(ExportError, match="max_new_tokens must be >= 1, got 0"):
+        captioner.export(str(checkpoint), str(tmp_path / "out"), max_new_tokens=0)
+
+
+def test_image_token_checkpoints_generate_the_same_ids(model):
+    """Checkpoints whose config has image_token_index (newer blip2-opt-2.7b revisions) feed the processor's
+    Q image tokens + bos; the LM sees the same embeddings, so the documented protocol still holds."""
+    d = COMMITTED_TINY / "captioner"
+    g = golden(d, "generate")
+    gen = manifest(d)["extra"]["generation"]
+    q = gen["num_query_tokens"]
+    image_token = 3  # any id: its embedding rows are overwritten by the prefix
+    model.config.image_token_index = image_token
+    try:
+        ids = torch.tensor([[image_token] * q + [gen["bos_token_id"]]] * 2)
+        with torch.no_grad():
+            out = model.generate(pixel_values=g["pixel_values"], input_ids=ids, attention_mask=torch.ones_like(ids),
+                                 do_sample=False, num_beams=1, max_new_tokens=gen["max_new_tokens"])
+    finally:
+        model.config.image_token_index = None
+    assert torch.equal(out, g["output_ids"])

@@ -1,0 +1,138 @@
+"""LLM exporter: tiny LLaMA build, TorchScript parity, left padding, answer ids, committed goldens, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from tokenizers import Tokenizer
+
+from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+
+from finerewards_export import llm
+from finerewards_export.errors import ExportError
+from finerewards_export.tokenizers_tiny import save_tokenizer
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return Path(llm.build_tiny(str(tmp_path_factory.mktemp("tiny"))))
+
+
+@pytest.fixture(scope="module")
+def eager():
+    return llm.CausalLM(llm.tiny_model()[0])
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    model, tok = llm.tiny_model()
+    d = tmp_path_factory.mktemp("ckpt")
+    model.save_pretrained(d, safe_serialization=True)
+    save_tokenizer(tok, str(d))
+    return d
+
+
+def test_torchscript_matches_eager_on_golden_inputs(built, eager):
+    g = golden(built, "logits")
+    ts = torch.jit.load(str(built / "lm.pt"))
+    with torch.no_grad():
+        assert max_diff(ts(g["input_ids"], g["attention_mask"]), eager(g["input_ids"], g["attention_mask"])) <= 1e-5
+
+
+def test_left_padding_keeps_last_position_logits(built):
+    ts = torch.jit.load(str(built / "lm.pt"))
+    pad = json.loads((built / "manifest.json").read_text())["preprocessing"]["chat"]["pad_token_id"]
+    rows = [[1, 40, 41, 42, 43, 44, 45, 46, 47], [1, 50, 51], [1, 60, 61, 62, 63, 64]]
+    ids, mask = llm.left_pad(rows, pad)
+    with torch.no_grad():
+        batch_last = ts(ids, mask)[:, -1]
+        for i, r in enumerate(rows):
+            alone = ts(torch.tensor([r]), torch.ones(1, len(r), dtype=torch.int64))[0, -1]
+            assert max_diff(batch_last[i], alone) <= 1e-5
+    g = golden(built, "logits")
+    assert max_diff(g["logits"][:, -1], g["last_logits_unpadded"]) <= 1e-5
+    assert (g["attention_mask"][:, 0] == 0).any(), "the golden batch must actually be padded"
+
+
+def test_answer_token_ids_follow_the_tokenizer(built):
+    chat = json.loads((built / "manifest.json").read_text())["preprocessing"]["chat"]
+    tok = Tokenizer.from_file(str(built / "tokenizer.json"))
+    text = chat["template"].format(prompt="Is there a cake?")
+    prompt_ids = tok.encode(text).ids
+    assert prompt_ids[0] == chat["bos_token_id"]
+    for label, tid in zip(chat["answer"]["labels"], chat["answer"]["token_ids"]):
+        assert tok.encode(f"{text} {label}").ids == prompt_ids + chat["answer"]["answer_prefix_ids"] + [tid]
+    assert len(set(chat["answer"]["token_ids"])) == 3
+
+
+def test_answer_golden_is_consistent(built):
+    g, a = golden(built, "logits"), golden(built, "answer")
+    ids = golden_json(built, "answer")["token_ids"]
+    assert max_diff(g["logits"][:, -1, ids], a["digit_logits"]) == 0.0
+    assert max_diff(torch.softmax(a["digit_logits"], -1) @ torch.tensor([1.0, 2.0, 3.0]), a["expected_score"]) <= 1e-6
+
+
+def test_regenerated_goldens_match_committed(built):
+    assert_golden_dirs_match(built / "golden", COMMITTED_TINY / "llm" / "golden")
+
+
+def test_committed_model_reproduces_committed_goldens():
+    d = COMMITTED_TINY / "llm"
+    g = golden(d, "logits")
+    with torch.no_grad():
+        got = torch.jit.load(str(d / "lm.pt"))(g["input_ids"], g["attention_mask"])
+    assert max_diff(got, g["logits"]) <= 1e-5
+
+
+def test_export_checkpoint_float32_and_default_float16(checkpoint, tmp_path, eager):
+    g = golden(COMMITTED_TINY / "llm", "logits")
+    out32 = llm.export(str(checkpoint), str(tmp_path / "fp32"), dtype="float32")
+    with torch.no_grad():
+        want = eager(g["input_ids"], g["attention_mask"])
+        assert max_diff(torch.jit.load(f"{out32}/lm.pt")(g["input_ids"], g["attention_mask"]), want) <= 1e-5
+    out16 = llm.export(str(checkpoint), str(tmp_path / "fp16"))
+    manifest = json.loads(Path(out16, "manifest.json").read_text())
+    assert manifest["dtype"] == "float16" and manifest["components"]["lm"]["outputs"][0]["dtype"] == "float16"
+    with torch.no_grad():
+        got16 = torch.jit.load(f"{out16}/lm.pt")(g["input_ids"], g["attention_mask"])
+    assert got16.dtype == torch.float16
+    assert max_diff(got16.float(), want) <= 5e-2
+
+
+def test_missing_checkpoint(tmp_path):
+    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "none"))):
+        llm.export(str(tmp_path / "none"), str(tmp_path / "out"))
+
+
+def test_non_safetensors_checkpoint(checkpoint, tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "config.json").write_text((checkpoint / "config.json").read_text())
+    torch.save({}, d / "pytorch_model.bin")
+    with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
+        llm.export(str(d), str(tmp_path / "out"))
+
+
+def test_wrong_architecture(checkpoint, tmp_path):
+    d = tmp_path / "arch"
+    d.mkdir()
+    cfg = json.loads((checkpoint / "config.json").read_text())
+    cfg["architectures"] = ["MistralForCausalLM"]
+    (d / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ExportError, match=r"config\.json.*MistralForCausalLM.*LlamaForCausalLM"):
+        llm.export(str(d), str(tmp_path / "out"))
+
+
+def test_bfloat16_refused(checkpoint, tmp_path):
+    with pytest.raises(ExportError, match="bfloat16"):
+        llm.export(str(checkpoint), str(tmp_path / "out"), dtype="bfloat16")
+
+
+@pytest.mark.parametrize("device, message", [("mps", "expected cpu or cuda"), ("nonsense", "not a torch device")])
+def test_bad_device_refused(checkpoint, tmp_path, device, message):
+    with pytest.raises(ExportError, match=f"--device {device}.*{message}|--device '{device}'.*{message}"):
+        llm.export(str(checkpoint), str(tmp_path / "out"), device=device)

@@ -1,0 +1,192 @@
+"""Segmenter exporter: tiny SAM build, TorchScript parity, pre/post-processing recipes, AMG reference, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+
+from finerewards_export import amg, segmenter
+from finerewards_export.errors import ExportError
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return Path(segmenter.build_tiny(str(tmp_path_factory.mktemp("tiny"))))
+
+
+@pytest.fixture(scope="module")
+def model():
+    return segmenter.tiny_model()
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory, model):
+    d = tmp_path_factory.mktemp("ckpt")
+    model.save_pretrained(d, safe_serialization=True)
+    segmenter._processor_for(model).save_pretrained(d)
+    return d
+
+
+def manifest(d: Path) -> dict:
+    return json.loads((d / "manifest.json").read_text())
+
+
+def test_torchscript_matches_eager_on_golden_inputs(built, model):
+    e = golden(built, "image_embeddings")
+    dec = golden(built, "decoder")
+    with torch.no_grad():
+        assert max_diff(torch.jit.load(str(built / "image_encoder.pt"))(e["pixel_values"]),
+                        segmenter.ImageEncoder(model)(e["pixel_values"])) <= 1e-5
+        ts = torch.jit.load(str(built / "mask_decoder.pt"))
+        args = (dec["image_embeddings"], dec["input_points"], dec["input_labels"])
+        got, want = ts(*args), segmenter.MaskDecoder(model)(*args)
+    assert got[0].shape[2] == 3, "three masks per point"
+    for g, w in zip(got, want):
+        assert max_diff(g, w) <= 1e-5
+
+
+def test_regenerated_goldens_match_committed(built):
+    assert_golden_dirs_match(built / "golden", COMMITTED_TINY / "segmenter" / "golden")
+
+
+def test_committed_model_reproduces_committed_goldens():
+    d = COMMITTED_TINY / "segmenter"
+    e, dec = golden(d, "image_embeddings"), golden(d, "decoder")
+    with torch.no_grad():
+        emb = torch.jit.load(str(d / "image_encoder.pt"))(e["pixel_values"])
+        masks, iou = torch.jit.load(str(d / "mask_decoder.pt"))(emb, dec["input_points"], dec["input_labels"])
+    assert max_diff(emb, e["image_embeddings"]) <= 1e-5
+    assert max_diff(masks, dec["pred_masks"]) <= 1e-5 and max_diff(iou, dec["iou_scores"]) <= 1e-5
+
+
+def test_preprocessing_and_point_transform_follow_manifest(built):
+    pre = manifest(built)["preprocessing"]["image"]
+    g, meta = golden(built, "preprocess"), golden_json(built, "preprocess")
+    raw = g["image_uint8"].numpy().astype(np.uint8)
+    h, w = raw.shape[:2]
+    scale = pre["resize"]["longest_edge"] / max(h, w)
+    nh, nw = int(h * scale + 0.5), int(w * scale + 0.5)
+    assert [nh, nw] == meta["reshaped_input_size"]
+    assert pre["resize"]["resample"] == "bilinear"
+    img = np.asarray(Image.fromarray(raw).resize((nw, nh), resample=Image.BILINEAR, reducing_gap=None))
+    x = (img.astype(np.float64) * pre["rescale_factor"]).astype(np.float32)
+    x = (x - np.array(pre["image_mean"], dtype=np.float32)) / np.array(pre["image_std"], dtype=np.float32)
+    padded = np.zeros((pre["pad_size"]["height"], pre["pad_size"]["width"], 3), dtype=np.float32)
+    padded[:nh, :nw] = x
+    assert np.abs(padded.transpose(2, 0, 1)[None] - g["pixel_values"].numpy()).max() <= 1e-6
+
+    dec = golden(built, "decoder")
+    pts = dec["input_points_original"].clone()
+    pts[..., 0] *= nw / w
+    pts[..., 1] *= nh / h
+    assert max_diff(pts, dec["input_points"]) <= 1e-5
+
+
+def test_mask_postprocessing_follows_manifest(built):
+    dec, meta = golden(built, "decoder"), golden_json(built, "decoder")
+    post = manifest(built)["extra"]["postprocessing"]["masks"]
+    pad = manifest(built)["preprocessing"]["image"]["pad_size"]
+    assert list(dec["pred_masks"].shape[-2:]) == post["low_res_mask_size"]
+    up = amg.upscale(dec["pred_masks"][0], meta["original_size"], meta["reshaped_input_size"],
+                     [pad["height"], pad["width"]])
+    assert max_diff(up, dec["upscaled_logits"]) <= 1e-5
+    assert torch.equal((up > post["mask_threshold"]).long(), dec["masks"])
+
+
+def test_amg_reference_matches_transformers_filter_masks(built):
+    """Stages 1-4 of the reference against transformers' own post_process_masks + filter_masks."""
+    from transformers.models.sam.image_processing_sam import _rle_to_mask
+
+    case = amg.synthetic_case()
+    t = case["thresholds"]
+    proc = segmenter._processor_for(segmenter.tiny_model())
+    up = proc.post_process_masks(case["pred_masks"][None], [case["original_size"]], [case["reshaped_input_size"]],
+                                 binarize=False)[0]
+    h, w = case["original_size"]
+    rles, scores, boxes = proc.filter_masks(up, case["iou_scores"], case["original_size"], [0, 0, w, h],
+                                            t["pred_iou_thresh"], t["stability_score_thresh"], t["mask_threshold"],
+                                            t["stability_score_offset"])
+    ours = amg.generate(case["pred_masks"], case["iou_scores"], case["original_size"], case["reshaped_input_size"],
+                        case["pad_size"], **t)
+    cand = ours["stages"]["after_iou_and_stability"]
+    assert torch.equal(scores, case["iou_scores"].flatten()[cand])
+    assert torch.equal(boxes.float(), torch.stack([amg.mask_to_box(m) for m in (up.flatten(0, 1)[cand] > 0)]))
+    assert len(rles) == len(cand)
+    for rle, i in zip(rles, cand):
+        assert np.array_equal(_rle_to_mask(rle), (up.flatten(0, 1)[i] > 0).numpy())
+
+
+def test_amg_golden_exercises_every_filter(built):
+    stages = golden_json(built, "amg")["stages"]
+    g = golden(built, "amg")
+    flat = g["iou_scores"].flatten()
+    assert (g["keep_iou"] == 0).any() and (g["keep_stability"] == 0).any()
+    assert set(stages["after_iou_and_stability"]) > set(stages["after_nms"]) > set(stages["after_min_area"])
+    assert stages["after_min_area"] == g["candidate_index"].tolist()
+    assert torch.equal(g["scores"], flat[g["candidate_index"]])
+    assert (g["scores"][:-1] >= g["scores"][1:]).all(), "outputs are in NMS (descending score) order"
+    assert torch.equal(g["areas"], g["masks"].flatten(1).sum(-1))
+    assert (g["areas"] >= golden_json(built, "amg")["thresholds"]["min_mask_area"]).all()
+
+
+def test_nms_suppresses_overlaps_only():
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [0, 0, 10, 10.0]])
+    scores = torch.tensor([0.9, 0.95, 0.5, 0.9])
+    # box 1 (best) suppresses 0 and 3 (IoU 0.81); box 2 does not overlap
+    assert amg.nms(boxes, scores, 0.7) == [1, 2]
+    assert amg.nms(boxes, scores, 0.9) == [1, 0, 2]  # 0 and 3 tie at 0.9: lower index first, 3 ~ 0
+
+
+def test_export_checkpoint_directory(checkpoint, tmp_path, model):
+    out = Path(segmenter.export(str(checkpoint), str(tmp_path)))
+    m = manifest(out)
+    assert m["tokenizer"] is None and m["source"]["tiny"] is False
+    e = golden(COMMITTED_TINY / "segmenter", "image_embeddings")
+    with torch.no_grad():
+        assert max_diff(torch.jit.load(str(out / "image_encoder.pt"))(e["pixel_values"]),
+                        segmenter.ImageEncoder(model)(e["pixel_values"])) <= 1e-5
+
+
+def test_pad_size_mismatch(checkpoint, tmp_path):
+    d = tmp_path / "ckpt"
+    d.mkdir()
+    for f in checkpoint.iterdir():
+        (d / f.name).symlink_to(f)
+    (d / "preprocessor_config.json").unlink()
+    cfg = json.loads((checkpoint / "preprocessor_config.json").read_text())
+    cfg["pad_size"] = {"height": 1024, "width": 1024}
+    (d / "preprocessor_config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ExportError, match=r"preprocessor_config\.json: pad_size .*1024.*image_size 64"):
+        segmenter.export(str(d), str(tmp_path / "out"))
+
+
+def test_missing_checkpoint(tmp_path):
+    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "gone"))):
+        segmenter.export(str(tmp_path / "gone"), str(tmp_path / "out"))
+
+
+def test_non_safetensors_checkpoint(checkpoint, tmp_path):
+    d = tmp_path / "bin"
+    d.mkdir()
+    (d / "config.json").write_text((checkpoint / "config.json").read_text())
+    torch.save({}, d / "pytorch_model.bin")
+    with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
+        segmenter.export(str(d), str(tmp_path / "out"))
+
+
+def test_wrong_architecture(checkpoint, tmp_path):
+    d = tmp_path / "arch"
+    d.mkdir()
+    cfg = json.loads((checkpoint / "config.json").read_text())
+    cfg["architectures"] = ["CLIPModel"]
+    (d / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ExportError, match=r"config\.json.*CLIPModel.*SamModel"):
+        segmenter.export(str(d), str(tmp_path / "out"))

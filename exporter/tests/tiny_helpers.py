@@ -1,0 +1,68 @@
+"""Helpers shared by the clip/captioner/segmenter/llm exporter tests."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+
+EXPORTER_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = EXPORTER_DIR.parent
+COMMITTED_TINY = REPO_ROOT / "models" / "tiny"
+if str(EXPORTER_DIR) not in sys.path:  # tests import the package from the source tree
+    sys.path.insert(0, str(EXPORTER_DIR))
+
+
+def _close_json(a, b, tol: float, where: str) -> None:
+    if isinstance(a, float) or isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=tol, abs_tol=tol), f"{where}: {a} != {b}"
+    elif isinstance(a, dict):
+        assert sorted(a) == sorted(b), f"{where}: keys {sorted(a)} != {sorted(b)}"
+        for k in a:
+            _close_json(a[k], b[k], tol, f"{where}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), f"{where}: length {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close_json(x, y, tol, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def assert_golden_dirs_match(new: Path, committed: Path, atol: float = 1e-5) -> None:
+    """Same files, same tensor names/dtypes/shapes, values within ``atol``, JSON equal (floats close)."""
+    new_files = sorted(p.name for p in new.iterdir())
+    old_files = sorted(p.name for p in committed.iterdir())
+    assert new_files == old_files, f"golden files differ: {new_files} vs committed {old_files}"
+    for name in new_files:
+        if name.endswith(".safetensors"):
+            a, b = load_file(new / name), load_file(committed / name)
+            assert sorted(a) == sorted(b), f"{name}: tensors {sorted(a)} vs {sorted(b)}"
+            for k in a:
+                assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, f"{name}/{k}: dtype or shape differs"
+                if a[k].is_floating_point():
+                    d = (a[k].double() - b[k].double()).abs().max().item() if a[k].numel() else 0.0
+                    assert d <= atol, f"{name}/{k}: regenerated differs from committed by {d}"
+                else:
+                    assert torch.equal(a[k], b[k]), f"{name}/{k}: regenerated ids differ from committed"
+        elif name.endswith(".json"):
+            _close_json(json.loads((new / name).read_text()), json.loads((committed / name).read_text()), 1e-5, name)
+        else:
+            assert (new / name).read_text() == (committed / name).read_text(), f"{name} differs"
+
+
+def golden(model_dir: Path, case: str) -> dict[str, torch.Tensor]:
+    return load_file(os.path.join(model_dir, "golden", f"{case}.safetensors"))
+
+
+def golden_json(model_dir: Path, case: str):
+    return json.loads((Path(model_dir) / "golden" / f"{case}.json").read_text())
+
+
+def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    assert a.shape == b.shape, f"shape {tuple(a.shape)} != {tuple(b.shape)}"
+    return (a.double() - b.double()).abs().max().item()
