@@ -43,7 +43,7 @@ class FineRewardsCliTest extends SparkTestBase {
 
   @Test
   void runStopsAtTheFirstStageNotBuilt() {
-    CliResult r = RunFixtures.cli(spark, "run", "--rounds", "1", "--conf", conf);
+    CliResult r = RunFixtures.cli(spark, "run", "--conf", conf); // rounds from finerewards.run.rounds
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("stage 'generate' is not built yet");
   }
