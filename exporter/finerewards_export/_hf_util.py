@@ -203,13 +203,10 @@ def fixed_rgb_image(height: int, width: int, seed: int):
 
 
 def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
-    """``manifest.state_dict_sha256``, with 0-dim tensors (e.g. CLIP's logit_scale) hashed as shape [1].
-
-    manifest.state_dict_sha256 cannot view a 0-dim tensor as bytes; reported to the manifest owner.
-    """
+    """The ``source.weights_sha256`` of a manifest: ``manifest.state_dict_sha256``."""
     from .manifest import state_dict_sha256
 
-    return state_dict_sha256({k: (v.reshape(1) if v.dim() == 0 else v) for k, v in state_dict.items()})
+    return state_dict_sha256(state_dict)
 
 
 def resolve_device(name: str | None) -> torch.device:

@@ -304,3 +304,13 @@ def test_goldens_are_not_vacuous():
         assert t.std() > 1e-2
     texts = golden(d, "text")["text_embeds"]
     assert max_diff(texts[0], texts[1]) > 1e-2, "different texts must embed differently"
+
+
+def test_weights_hash_with_0_dim_logit_scale_is_the_committed_one(built):
+    """CLIP's logit_scale is a 0-dim tensor; the hash covers it (as shape [1]) and stays the committed one."""
+    from finerewards_export.manifest import state_dict_sha256
+
+    assert state_dict_sha256({"s": torch.tensor(2.5)}) == state_dict_sha256({"s": torch.tensor([2.5])})
+    assert state_dict_sha256({"s": torch.tensor(2.5)}) != state_dict_sha256({"s": torch.tensor(2.0)})
+    committed = json.loads((COMMITTED_TINY / "clip" / "manifest.json").read_text())["source"]["weights_sha256"]
+    assert json.loads((built / "manifest.json").read_text())["source"]["weights_sha256"] == committed
