@@ -87,6 +87,25 @@ def save_tokenizer_json(checkpoint: str, out_path: str, trust_remote_code: bool 
     return tok
 
 
+def write_checkpoint_tokenizer(checkpoint: str, out_dir: str, trust_remote_code: bool = False) -> str:
+    """Write the checkpoint's tokenizer as ``<out_dir>/tokenizer.json`` (no padding stored); return its path.
+
+    A checkpoint's own tokenizer.json is rewritten as it is; one with only tokenizer.model (e.g. Vicuna) is
+    converted, which needs sentencepiece and protobuf.
+    """
+    from tokenizers import Tokenizer
+
+    from .tokenizers_tiny import save_tokenizer
+
+    src = os.path.join(checkpoint, "tokenizer.json")
+    out_path = os.path.join(out_dir, "tokenizer.json")
+    if os.path.isfile(src):
+        save_tokenizer(Tokenizer.from_file(src), out_dir)
+    else:
+        save_tokenizer_json(checkpoint, out_path, trust_remote_code)
+    return out_path
+
+
 def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     if a.shape != b.shape:
         return float("inf")
