@@ -87,6 +87,25 @@ def save_tokenizer_json(checkpoint: str, out_path: str, trust_remote_code: bool 
     return tok
 
 
+def write_checkpoint_tokenizer(checkpoint: str, out_dir: str, trust_remote_code: bool = False) -> str:
+    """Write the checkpoint's tokenizer as ``<out_dir>/tokenizer.json`` (no padding stored); return its path.
+
+    A checkpoint's own tokenizer.json is rewritten as it is; one with only tokenizer.model (e.g. Vicuna) is
+    converted, which needs sentencepiece and protobuf.
+    """
+    from tokenizers import Tokenizer
+
+    from .tokenizers_tiny import save_tokenizer
+
+    src = os.path.join(checkpoint, "tokenizer.json")
+    out_path = os.path.join(out_dir, "tokenizer.json")
+    if os.path.isfile(src):
+        save_tokenizer(Tokenizer.from_file(src), out_dir)
+    else:
+        save_tokenizer_json(checkpoint, out_path, trust_remote_code)
+    return out_path
+
+
 def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     if a.shape != b.shape:
         return float("inf")
@@ -203,13 +222,10 @@ def fixed_rgb_image(height: int, width: int, seed: int):
 
 
 def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
-    """``manifest.state_dict_sha256``, with 0-dim tensors (e.g. CLIP's logit_scale) hashed as shape [1].
-
-    manifest.state_dict_sha256 cannot view a 0-dim tensor as bytes; reported to the manifest owner.
-    """
+    """The ``source.weights_sha256`` of a manifest: ``manifest.state_dict_sha256``."""
     from .manifest import state_dict_sha256
 
-    return state_dict_sha256({k: (v.reshape(1) if v.dim() == 0 else v) for k, v in state_dict.items()})
+    return state_dict_sha256(state_dict)
 
 
 def resolve_device(name: str | None) -> torch.device:

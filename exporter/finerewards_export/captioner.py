@@ -204,7 +204,6 @@ def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens):
 def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
            trust_remote_code: bool = False, device: str = "cpu", **_opts) -> str:
     """Export a BLIP-2 (OPT) checkpoint (safetensors) to ``<out>/captioner``."""
-    from tokenizers import Tokenizer
     from transformers import Blip2ForConditionalGeneration, BlipImageProcessor
 
     cfg = U.check_checkpoint(checkpoint, ARCHITECTURES)
@@ -218,11 +217,7 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
     dev = U.resolve_device(device)
     out_dir = os.path.join(out, FAMILY)
     os.makedirs(out_dir, exist_ok=True)
-    tok_path = os.path.join(out_dir, "tokenizer.json")
-    if os.path.isfile(os.path.join(checkpoint, "tokenizer.json")):
-        save_tokenizer(Tokenizer.from_file(os.path.join(checkpoint, "tokenizer.json")), out_dir)
-    else:
-        U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
+    U.write_checkpoint_tokenizer(checkpoint, out_dir, trust_remote_code)
     model = U.load_pretrained(Blip2ForConditionalGeneration, checkpoint, torch_dt, trust_remote_code).to(dev)
     lm = model.language_model
     # hub checkpoints omit the tied lm_head; make sure it was tied, not left randomly initialised

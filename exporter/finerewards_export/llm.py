@@ -175,12 +175,7 @@ def export(checkpoint: str, out: str, dtype: str = "float16", trust_remote_code:
     dev = U.resolve_device(device)
     out_dir = os.path.join(out, FAMILY)
     os.makedirs(out_dir, exist_ok=True)
-    tok_path = os.path.join(out_dir, "tokenizer.json")
-    if os.path.isfile(os.path.join(checkpoint, "tokenizer.json")):
-        save_tokenizer(Tokenizer.from_file(os.path.join(checkpoint, "tokenizer.json")), out_dir)
-    else:  # Vicuna ships only tokenizer.model: convert (needs sentencepiece + protobuf)
-        U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
-    tok = Tokenizer.from_file(tok_path)
+    tok = Tokenizer.from_file(U.write_checkpoint_tokenizer(checkpoint, out_dir, trust_remote_code))
     model = U.load_pretrained(LlamaForCausalLM, checkpoint, torch_dt, trust_remote_code).to(dev)
     pad_id = _pad_id(model.config, tok)
     _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, model.config.vocab_size, pad_id)

@@ -90,10 +90,16 @@ def read_manifest(out_dir: str) -> dict[str, Any]:
 
 
 def state_dict_sha256(state_dict: dict[str, torch.Tensor]) -> str:
-    """A hash of a model's weights that does not depend on file layout: names and bytes, sorted."""
+    """A hash of a model's weights that does not depend on file layout: names and bytes, sorted.
+
+    A 0-dim tensor (e.g. CLIP's logit_scale) is hashed as shape [1]: ``view`` cannot reinterpret a 0-dim
+    tensor as bytes, and the committed manifests' hashes were recorded in that form.
+    """
     h = hashlib.sha256()
     for name in sorted(state_dict):
         t = state_dict[name].detach().to("cpu").contiguous()
+        if t.dim() == 0:
+            t = t.reshape(1)
         h.update(name.encode("utf-8"))
         h.update(str(t.dtype).encode("utf-8"))
         h.update(str(tuple(t.shape)).encode("utf-8"))

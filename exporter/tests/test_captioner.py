@@ -11,15 +11,12 @@ import pytest
 import torch
 from PIL import Image
 
-from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
-                          max_diff, on_cuda)
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, copy_with_config, golden,
+                          golden_json, max_diff, needs_cuda, on_cuda, pickled_weights_checkpoint)
 
 from finerewards_export import captioner
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
-
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -132,25 +129,14 @@ def test_export_checkpoint_directory(checkpoint, tmp_path, model):
                         captioner.VisionPrefix(model)(p["pixel_values"])) <= 1e-5
 
 
-def _copy_with_config(checkpoint: Path, d: Path, edit) -> Path:
-    d.mkdir()
-    for f in checkpoint.iterdir():
-        if f.name != "config.json":
-            (d / f.name).symlink_to(f)
-    cfg = json.loads((checkpoint / "config.json").read_text())
-    edit(cfg)
-    (d / "config.json").write_text(json.dumps(cfg))
-    return d
-
-
 def test_non_opt_language_model_refused(checkpoint, tmp_path):
-    d = _copy_with_config(checkpoint, tmp_path / "t5", lambda c: c["text_config"].update(model_type="t5"))
+    d = copy_with_config(checkpoint, tmp_path / "t5", lambda c: c["text_config"].update(model_type="t5"))
     with pytest.raises(ExportError, match=r"config\.json: text_config\.model_type='t5'"):
         captioner.export(str(d), str(tmp_path / "out"))
 
 
 def test_wrong_architecture(checkpoint, tmp_path):
-    d = _copy_with_config(checkpoint, tmp_path / "arch", lambda c: c.update(architectures=["SamModel"]))
+    d = copy_with_config(checkpoint, tmp_path / "arch", lambda c: c.update(architectures=["SamModel"]))
     with pytest.raises(ExportError, match=r"config\.json.*SamModel.*Blip2ForConditionalGeneration"):
         captioner.export(str(d), str(tmp_path / "out"))
 
@@ -161,10 +147,7 @@ def test_missing_checkpoint(tmp_path):
 
 
 def test_non_safetensors_checkpoint(checkpoint, tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    (d / "config.json").write_text((checkpoint / "config.json").read_text())
-    torch.save({}, d / "pytorch_model.bin")
+    d = pickled_weights_checkpoint(checkpoint, tmp_path / "bin")
     with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
         captioner.export(str(d), str(tmp_path / "out"))
 

@@ -12,15 +12,12 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
-from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
-                          max_diff, on_cuda)
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, copy_with_config, golden,
+                          golden_json, max_diff, needs_cuda, on_cuda, pickled_weights_checkpoint)
 
 from finerewards_export import clip
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
-
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -233,20 +230,13 @@ def test_missing_checkpoint(tmp_path):
 
 
 def test_non_safetensors_checkpoint(checkpoint, tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    (d / "config.json").write_text((checkpoint / "config.json").read_text())
-    torch.save({}, d / "pytorch_model.bin")
+    d = pickled_weights_checkpoint(checkpoint, tmp_path / "bin")
     with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
         clip.export(str(d), str(tmp_path / "out"))
 
 
 def test_wrong_architecture(checkpoint, tmp_path):
-    d = tmp_path / "arch"
-    d.mkdir()
-    cfg = json.loads((checkpoint / "config.json").read_text())
-    cfg["architectures"] = ["LlamaForCausalLM"]
-    (d / "config.json").write_text(json.dumps(cfg))
+    d = copy_with_config(checkpoint, tmp_path / "arch", lambda c: c.update(architectures=["LlamaForCausalLM"]))
     with pytest.raises(ExportError, match=r"config\.json.*LlamaForCausalLM.*CLIPModel"):
         clip.export(str(d), str(tmp_path / "out"))
 
@@ -304,3 +294,13 @@ def test_goldens_are_not_vacuous():
         assert t.std() > 1e-2
     texts = golden(d, "text")["text_embeds"]
     assert max_diff(texts[0], texts[1]) > 1e-2, "different texts must embed differently"
+
+
+def test_weights_hash_with_0_dim_logit_scale_is_the_committed_one(built):
+    """CLIP's logit_scale is a 0-dim tensor; the hash covers it (as shape [1]) and stays the committed one."""
+    from finerewards_export.manifest import state_dict_sha256
+
+    assert state_dict_sha256({"s": torch.tensor(2.5)}) == state_dict_sha256({"s": torch.tensor([2.5])})
+    assert state_dict_sha256({"s": torch.tensor(2.5)}) != state_dict_sha256({"s": torch.tensor(2.0)})
+    committed = json.loads((COMMITTED_TINY / "clip" / "manifest.json").read_text())["source"]["weights_sha256"]
+    assert json.loads((built / "manifest.json").read_text())["source"]["weights_sha256"] == committed

@@ -10,15 +10,12 @@ import pytest
 import torch
 from tokenizers import Tokenizer
 
-from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
-                          max_diff, on_cuda)
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, copy_with_config, golden,
+                          golden_json, max_diff, needs_cuda, on_cuda, pickled_weights_checkpoint)
 
 from finerewards_export import llm
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
-
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -112,20 +109,13 @@ def test_missing_checkpoint(tmp_path):
 
 
 def test_non_safetensors_checkpoint(checkpoint, tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    (d / "config.json").write_text((checkpoint / "config.json").read_text())
-    torch.save({}, d / "pytorch_model.bin")
+    d = pickled_weights_checkpoint(checkpoint, tmp_path / "bin")
     with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
         llm.export(str(d), str(tmp_path / "out"))
 
 
 def test_wrong_architecture(checkpoint, tmp_path):
-    d = tmp_path / "arch"
-    d.mkdir()
-    cfg = json.loads((checkpoint / "config.json").read_text())
-    cfg["architectures"] = ["MistralForCausalLM"]
-    (d / "config.json").write_text(json.dumps(cfg))
+    d = copy_with_config(checkpoint, tmp_path / "arch", lambda c: c.update(architectures=["MistralForCausalLM"]))
     with pytest.raises(ExportError, match=r"config\.json.*MistralForCausalLM.*LlamaForCausalLM"):
         llm.export(str(d), str(tmp_path / "out"))
 

@@ -11,14 +11,11 @@ import pytest
 import torch
 from PIL import Image
 
-from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
-                          max_diff, on_cuda)
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, copy_with_config, golden,
+                          golden_json, max_diff, needs_cuda, on_cuda, pickled_weights_checkpoint)
 
 from finerewards_export import amg, segmenter
 from finerewards_export.errors import ExportError
-
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -159,14 +156,8 @@ def test_export_checkpoint_directory(checkpoint, tmp_path, model):
 
 
 def test_pad_size_mismatch(checkpoint, tmp_path):
-    d = tmp_path / "ckpt"
-    d.mkdir()
-    for f in checkpoint.iterdir():
-        (d / f.name).symlink_to(f)
-    (d / "preprocessor_config.json").unlink()
-    cfg = json.loads((checkpoint / "preprocessor_config.json").read_text())
-    cfg["pad_size"] = {"height": 1024, "width": 1024}
-    (d / "preprocessor_config.json").write_text(json.dumps(cfg))
+    d = copy_with_config(checkpoint, tmp_path / "ckpt", lambda c: c.update(pad_size={"height": 1024, "width": 1024}),
+                         name="preprocessor_config.json")
     with pytest.raises(ExportError, match=r"preprocessor_config\.json: pad_size .*1024.*image_size 64"):
         segmenter.export(str(d), str(tmp_path / "out"))
 
@@ -177,20 +168,13 @@ def test_missing_checkpoint(tmp_path):
 
 
 def test_non_safetensors_checkpoint(checkpoint, tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    (d / "config.json").write_text((checkpoint / "config.json").read_text())
-    torch.save({}, d / "pytorch_model.bin")
+    d = pickled_weights_checkpoint(checkpoint, tmp_path / "bin")
     with pytest.raises(ExportError, match=r"pytorch_model\.bin.*safetensors"):
         segmenter.export(str(d), str(tmp_path / "out"))
 
 
 def test_wrong_architecture(checkpoint, tmp_path):
-    d = tmp_path / "arch"
-    d.mkdir()
-    cfg = json.loads((checkpoint / "config.json").read_text())
-    cfg["architectures"] = ["CLIPModel"]
-    (d / "config.json").write_text(json.dumps(cfg))
+    d = copy_with_config(checkpoint, tmp_path / "arch", lambda c: c.update(architectures=["CLIPModel"]))
     with pytest.raises(ExportError, match=r"config\.json.*CLIPModel.*SamModel"):
         segmenter.export(str(d), str(tmp_path / "out"))
 

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -86,3 +87,27 @@ def on_cuda(module_path: Path, *inputs: torch.Tensor):
     with torch.no_grad():
         out = m(*(t.cuda() for t in inputs))
     return tuple(o.cpu() for o in out) if isinstance(out, tuple) else out.cpu()
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+def copy_with_config(checkpoint: Path, d: Path, edit, name: str = "config.json") -> Path:
+    """``checkpoint`` as a new directory ``d`` (other files symlinked) whose JSON file ``name`` is a copy
+    edited in place by ``edit``."""
+    d.mkdir()
+    for f in checkpoint.iterdir():
+        if f.name != name:
+            (d / f.name).symlink_to(f)
+    cfg = json.loads((checkpoint / name).read_text())
+    edit(cfg)
+    (d / name).write_text(json.dumps(cfg))
+    return d
+
+
+def pickled_weights_checkpoint(checkpoint: Path, d: Path) -> Path:
+    """A directory with ``checkpoint``'s config.json and only pickled weights (pytorch_model.bin)."""
+    d.mkdir()
+    (d / "config.json").write_text((checkpoint / "config.json").read_text())
+    torch.save({}, d / "pytorch_model.bin")
+    return d

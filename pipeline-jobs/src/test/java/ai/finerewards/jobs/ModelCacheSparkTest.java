@@ -34,9 +34,7 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,28 +43,14 @@ import org.junit.jupiter.api.Test;
  * forwards. Every model must load exactly once in the JVM, and {@code closeAll} (what the
  * shutdown hook runs) must close them.
  */
-class ModelCacheSparkTest {
+class ModelCacheSparkTest extends SparkTestBase {
   private static final int PARTITIONS = 16;
   private static final int ROWS = 64;
-  private static SparkSession spark;
 
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkSession.builder()
-        .master("local[2]")
-        .appName("ModelCacheSparkTest")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate();
-  }
-
+  /** Runs before SparkTestBase stops the session (JUnit runs a subclass's @AfterAll first). */
   @AfterAll
-  static void stopSpark() {
+  static void closeModels() {
     ModelCache.get().closeAll();
-    if (spark != null) {
-      spark.stop();
-    }
   }
 
   /** The tiny CLIP export, when the exporter's models are in the checkout. */

@@ -12,6 +12,7 @@ import ai.finerewards.core.prompts.PromptIssue;
 import ai.finerewards.core.prompts.PromptValidationReport;
 import ai.finerewards.core.prompts.PromptValidationReport.Example;
 import ai.finerewards.core.prompts.PromptsConfig;
+import ai.finerewards.jobs.SparkTestBase;
 import ai.finerewards.schemas.Tables;
 import ai.finerewards.schemas.spark.SchemaValidator;
 import java.io.ByteArrayOutputStream;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every prompt format read from real files, each bad-input case counted, each policy honoured. */
-class PromptSourceTest extends PromptSparkTestSupport {
+class PromptSourceTest extends SparkTestBase {
 
   @TempDir Path tmp;
 

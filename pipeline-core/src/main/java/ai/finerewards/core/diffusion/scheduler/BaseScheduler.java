@@ -73,6 +73,23 @@ abstract class BaseScheduler implements Scheduler {
     return timesteps;
   }
 
+  /**
+   * diffusers' index_for_timestep: where {@code t} stands in {@code schedule}, the second place if it
+   * stands twice (so a step that repeats a timestep starts from the repeat), or -1 where it is absent.
+   */
+  protected static int timestepIndex(float[] schedule, float t) {
+    int first = -1;
+    for (int i = 0; i < schedule.length; i++) {
+      if (schedule[i] == t) {
+        if (first >= 0) {
+          return i;
+        }
+        first = i;
+      }
+    }
+    return first;
+  }
+
   protected final void checkLengths(float[] modelOutput, float[] sample) {
     if (modelOutput.length != sample.length) {
       throw new IllegalArgumentException(owner + ": model output has " + modelOutput.length

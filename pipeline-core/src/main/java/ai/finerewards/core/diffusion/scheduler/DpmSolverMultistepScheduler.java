@@ -334,17 +334,9 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
     return out;
   }
 
-  /** diffusers' index_for_timestep: the second match if repeated, the last index if absent. */
+  /** diffusers' index_for_timestep, which falls back to the last index where t is absent. */
   private static int indexOf(float[] schedule, float t) {
-    int first = -1;
-    for (int i = 0; i < schedule.length; i++) {
-      if (schedule[i] == t) {
-        if (first >= 0) {
-          return i;
-        }
-        first = i;
-      }
-    }
-    return first >= 0 ? first : schedule.length - 1;
+    int i = timestepIndex(schedule, t);
+    return i >= 0 ? i : schedule.length - 1;
   }
 }

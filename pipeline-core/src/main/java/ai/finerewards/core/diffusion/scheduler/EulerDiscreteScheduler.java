@@ -204,20 +204,12 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
     return out;
   }
 
-  /** diffusers' index_for_timestep: the second match if the timestep repeats, else the only one. */
+  /** diffusers' index_for_timestep; a timestep that is not among the inference timesteps is refused. */
   private int indexOf(float[] schedule, float t) {
-    int first = -1;
-    for (int i = 0; i < schedule.length; i++) {
-      if (schedule[i] == t) {
-        if (first >= 0) {
-          return i;
-        }
-        first = i;
-      }
-    }
-    if (first < 0) {
+    int i = timestepIndex(schedule, t);
+    if (i < 0) {
       throw new IllegalArgumentException(OWNER + ": addNoise timestep " + t + " is not one of the inference timesteps");
     }
-    return first;
+    return i;
   }
 }
