@@ -44,13 +44,7 @@ public final class DiffusionComponents implements AutoCloseable {
     this.loraCheckpointId = lora == null ? null : lora.id();
     String resolved = "auto".equals(dtype) ? dir.manifest().dtype() : dtype;
     NdCallTranslator translator = new NdCallTranslator("float16".equals(resolved) ? DataType.FLOAT16 : DataType.FLOAT32);
-    Path schedulerFile = dir.localPath().resolve(
-        config.schedulerConfigFile() == null ? "scheduler_config.json" : config.schedulerConfigFile());
-    try {
-      this.schedulerConfig = SchedulerConfig.read(schedulerFile);
-    } catch (IOException e) {
-      throw new ModelError("cannot read scheduler config " + schedulerFile + ": " + e.getMessage(), e);
-    }
+    this.schedulerConfig = readSchedulerConfig(dir, config);
     this.tokenizer = ClipPromptTokenizer.open(dir.tokenizerFile(), config.tokenizer(), dir.manifest().origin());
     try {
       this.textEncoder = call(TorchScriptModels.spec(dir, "text_encoder", device, dtype, false), translator);
@@ -98,6 +92,16 @@ public final class DiffusionComponents implements AutoCloseable {
         throw new ModelError("forward of " + name + " failed: " + e.getMessage(), e);
       }
     };
+  }
+
+  /** The model directory's scheduler config (manifest {@code config.scheduler_config}). */
+  public static SchedulerConfig readSchedulerConfig(ModelDirectory dir, DiffusionModelConfig config) {
+    Path file = dir.localPath().resolve(config.schedulerConfigFile());
+    try {
+      return SchedulerConfig.read(file);
+    } catch (IOException e) {
+      throw new ModelError("cannot read scheduler config " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** A sampler over these components (one per thread). */

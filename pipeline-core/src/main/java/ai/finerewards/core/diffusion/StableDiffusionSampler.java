@@ -61,6 +61,11 @@ public final class StableDiffusionSampler {
    * @throws IllegalArgumentException naming the setting and what was expected
    */
   public void checkSettings(GenerationSettings s) {
+    checkSettings(s, model, schedulerConfig);
+  }
+
+  /** {@link #checkSettings(GenerationSettings)} without a sampler, e.g. on the driver before any task. */
+  public static void checkSettings(GenerationSettings s, DiffusionModelConfig model, SchedulerConfig schedulerConfig) {
     int multiple = Math.max(8, model.sizeMultiple());
     for (int[] side : new int[][] {{s.height(), 0}, {s.width(), 1}}) {
       if (side[0] % multiple != 0) {
@@ -69,7 +74,8 @@ public final class StableDiffusionSampler {
             + " x UNet downsampling)");
       }
     }
-    if (latentSize(s) < 16) {
+    int latent = model.latentChannels() * (s.height() / model.vaeScaleFactor()) * (s.width() / model.vaeScaleFactor());
+    if (latent < 16) {
       throw new IllegalArgumentException("size " + s.width() + "x" + s.height() + " gives fewer than 16 latent values: expected larger");
     }
     Schedulers.create(s.scheduler(), schedulerConfig); // an unsupported scheduler config fails here
