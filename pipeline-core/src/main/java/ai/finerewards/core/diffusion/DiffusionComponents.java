@@ -33,6 +33,7 @@ public final class DiffusionComponents implements AutoCloseable {
   private final ClipPromptTokenizer tokenizer;
   private final List<PredictorLease<NdCallTranslator.Call, NDList>> leases = new ArrayList<>();
   private final Device device;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private final String loraCheckpointId;
   private final ComponentCall textEncoder;
   private final ComponentCall unet;
@@ -118,8 +119,12 @@ public final class DiffusionComponents implements AutoCloseable {
     return loraCheckpointId;
   }
 
+  /** Closes the predictors and the tokenizer; later calls do nothing (a task may close it twice). */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     for (PredictorLease<?, ?> l : leases) {
       l.close();
     }
