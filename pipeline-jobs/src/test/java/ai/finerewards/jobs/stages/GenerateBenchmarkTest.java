@@ -77,32 +77,45 @@ class GenerateBenchmarkTest {
     ModelDirectory dir = ModelDirectory.resolve(model.toString(), "diffusion", ModelCacheConfig.defaults(), new Configuration());
     GenerateConfig config = new GenerateConfig(PER_PROMPT, BATCH,
         new GenerationSettings("ddim", STEPS, 7.5, 64, 64, ""), EmptyPromptPolicy.SKIP);
-    double loopSeconds;
-    int produced = 0;
-    try (DiffusionComponents components = DiffusionComponents.open(dir, Device.cpu(), "auto", null)) {
-      List<SampleGeneration.Sample> samples = new ArrayList<>();
-      for (int p = 0; p < PROMPTS; p++) {
-        for (int s = 0; s < PER_PROMPT; s++) {
-          samples.add(new SampleGeneration.Sample(1, "p" + p, s, prompts.get(p)));
+    // The loop runs on a fresh thread, as Spark tasks do. Measured here it is several times slower than the
+    // same batches inside the stage's tasks; the cause is not identified (not the thread-local TorchScript
+    // graph-optimizer switch: DJL sets it from ai.djl.pytorch.graph_optimizer on every forward call).
+    double[] loopSeconds = new double[1];
+    int[] producedBox = new int[1];
+    Throwable[] failure = new Throwable[1];
+    Thread loop = new Thread(() -> {
+      try (DiffusionComponents components = DiffusionComponents.open(dir, Device.cpu(), "auto", null)) {
+        List<SampleGeneration.Sample> samples = new ArrayList<>();
+        for (int p = 0; p < PROMPTS; p++) {
+          for (int s = 0; s < PER_PROMPT; s++) {
+            samples.add(new SampleGeneration.Sample(1, "p" + p, s, prompts.get(p)));
+          }
         }
+        SampleGeneration warm = new SampleGeneration(samples.subList(0, BATCH).iterator(), config, 1L, components.sampler(), () -> {}, () -> {});
+        warm.forEachRemaining(r -> {});
+        long t0 = System.nanoTime();
+        SampleGeneration gen = new SampleGeneration(samples.iterator(), config, 1L, components.sampler(), () -> {}, () -> {});
+        while (gen.hasNext()) {
+          if (gen.next().image().png().length > 0) {
+            producedBox[0]++;
+          }
+        }
+        loopSeconds[0] = (System.nanoTime() - t0) / 1e9;
+      } catch (Throwable t) {
+        failure[0] = t;
       }
-      SampleGeneration warm = new SampleGeneration(samples.subList(0, BATCH).iterator(), config, 1L, components.sampler(), () -> {}, () -> {});
-      warm.forEachRemaining(r -> {});
-      long t0 = System.nanoTime();
-      SampleGeneration gen = new SampleGeneration(samples.iterator(), config, 1L, components.sampler(), () -> {}, () -> {});
-      while (gen.hasNext()) {
-        assertThat(gen.next().image().png()).isNotEmpty();
-        produced++;
-      }
-      loopSeconds = (System.nanoTime() - t0) / 1e9;
-    }
+    }, "plain-loop");
+    loop.start();
+    loop.join();
+    assertThat(failure[0]).isNull();
+    int produced = producedBox[0];
     assertThat(produced).isEqualTo(images);
     double stageRate = images / stageSeconds;
-    double loopRate = images / loopSeconds;
+    double loopRate = images / loopSeconds[0];
     System.out.printf("BENCHMARK generate, tiny model 64x64, %d DDIM steps, guidance 7.5, batch %d, %d images, CPU %d cores:%n"
             + "  stage local[2]: %.2f s, %.2f images/s (incl. prompt ingest, shuffle, Parquet commit)%n"
-            + "  plain loop, 1 thread: %.2f s, %.2f images/s%n  ratio stage/loop: %.2f%n",
-        STEPS, BATCH, images, Runtime.getRuntime().availableProcessors(), stageSeconds, stageRate, loopSeconds, loopRate,
+            + "  plain loop, 1 task thread: %.2f s, %.2f images/s%n  ratio stage/loop: %.2f%n",
+        STEPS, BATCH, images, Runtime.getRuntime().availableProcessors(), stageSeconds, stageRate, loopSeconds[0], loopRate,
         stageRate / loopRate);
   }
 }
