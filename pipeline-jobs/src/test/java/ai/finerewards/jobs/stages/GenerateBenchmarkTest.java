@@ -77,9 +77,9 @@ class GenerateBenchmarkTest {
     ModelDirectory dir = ModelDirectory.resolve(model.toString(), "diffusion", ModelCacheConfig.defaults(), new Configuration());
     GenerateConfig config = new GenerateConfig(PER_PROMPT, BATCH,
         new GenerationSettings("ddim", STEPS, 7.5, 64, 64, ""), EmptyPromptPolicy.SKIP);
-    // The loop runs on a fresh thread, as Spark tasks do. Measured here it is several times slower than the
-    // same batches inside the stage's tasks; the cause is not identified (not the thread-local TorchScript
-    // graph-optimizer switch: DJL sets it from ai.djl.pytorch.graph_optimizer on every forward call).
+    // The loop runs on a fresh thread, as Spark tasks do. On a busy 2-core machine, libtorch's default of 2
+    // intra-op (OpenMP) threads made this loop ~20x slower than with -Dai.djl.pytorch.num_threads=1: compare
+    // both settings when reading the figures.
     double[] loopSeconds = new double[1];
     int[] producedBox = new int[1];
     Throwable[] failure = new Throwable[1];
@@ -112,7 +112,8 @@ class GenerateBenchmarkTest {
     assertThat(produced).isEqualTo(images);
     double stageRate = images / stageSeconds;
     double loopRate = images / loopSeconds[0];
-    System.out.printf("BENCHMARK generate, tiny model 64x64, %d DDIM steps, guidance 7.5, batch %d, %d images, CPU %d cores:%n"
+    System.out.printf("BENCHMARK generate, tiny model 64x64, %d DDIM steps, guidance 7.5, batch %d, %d images, CPU %d cores,"
+            + " ai.djl.pytorch.num_threads=" + System.getProperty("ai.djl.pytorch.num_threads", "(default)") + ":%n"
             + "  stage local[2]: %.2f s, %.2f images/s (incl. prompt ingest, shuffle, Parquet commit)%n"
             + "  plain loop, 1 task thread: %.2f s, %.2f images/s%n  ratio stage/loop: %.2f%n",
         STEPS, BATCH, images, Runtime.getRuntime().availableProcessors(), stageSeconds, stageRate, loopSeconds[0], loopRate,
