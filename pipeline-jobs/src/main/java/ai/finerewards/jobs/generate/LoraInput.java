@@ -1,0 +1,43 @@
+package ai.finerewards.jobs.generate;
+
+import ai.finerewards.core.diffusion.DiffusionModelConfig;
+import ai.finerewards.core.diffusion.LoraCheckpoint;
+import ai.finerewards.core.run.RoundPartitionStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Paths;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+
+/**
+ * Which LoRA checkpoint a round generates with: round r > 0 uses the train stage's output of round
+ * r-1, {@code <root>/checkpoints/round=<r-1>/}, when it holds {@code pytorch_lora_weights.safetensors};
+ * otherwise (round 0, or no checkpoint) the base model. Read and checked on the driver, so a bad file
+ * fails before any task.
+ */
+public final class LoraInput {
+  private LoraInput() {}
+
+  public static Optional<LoraCheckpoint> forRound(RoundPartitionStore store, int round, DiffusionModelConfig model) {
+    if (round == 0) {
+      return Optional.empty();
+    }
+    Path dir = new Path(store.root(), "checkpoints/round=" + (round - 1));
+    try {
+      FileSystem fs = store.fileSystem();
+      if (!fs.exists(new Path(dir, LoraCheckpoint.WEIGHTS_FILE))) {
+        return Optional.empty();
+      }
+      if (!(fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem)) {
+        throw new IllegalArgumentException("LoRA checkpoint " + dir + " is on " + fs.getUri()
+            + ": the generate stage reads checkpoints from a local (file:) run root only for now");
+      }
+      return Optional.of(LoraCheckpoint.read(Paths.get(fs.makeQualified(dir).toUri()), model));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look for a LoRA checkpoint in " + dir, e);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package ai.finerewards.jobs.stages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.finerewards.core.seed.SampleSeeds;
+import ai.finerewards.jobs.RunFixtures;
+import ai.finerewards.jobs.RunFixtures.CliResult;
+import ai.finerewards.jobs.generate.GeneratePartition;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The generate stage end to end on the tiny model: prompts to samples with lineage and seeds, the same
+ * PNG bytes from two runs and from a run whose task fails once and is retried, a LoRA checkpoint
+ * picked up in round 1, and bad settings rejected before any work. Own session: local[2, 2] lets a
+ * failed task be retried once (SparkTestBase's session retries none).
+ */
+class GenerateJobTest {
+  private static final long BASE_SEED = 20240101L;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[2,2]").appName("generate-test")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2").config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  private static Path tinyModel() {
+    return Paths.get(System.getProperty("finerewards.repo.root", "../")).toAbsolutePath().normalize()
+        .resolve("models/tiny/diffusion");
+  }
+
+  private static Path conf(Path dir, String extra) throws Exception {
+    Path prompts = dir.resolve("prompts.txt");
+    Files.writeString(prompts, "a cat sitting on a red chair\ntwo dogs playing with a frisbee in the park\n"
+        + "a very long prompt " + "about a red bicycle ".repeat(30) + "\n", StandardCharsets.UTF_8);
+    return RunFixtures.conf(dir, "finerewards.prompts.path = \"" + prompts + "\"\n"
+        + "finerewards.run.base-seed = " + BASE_SEED + "\n"
+        + "finerewards.models.diffusion = \"" + tinyModel() + "\"\n"
+        + "finerewards.generate { height = 64, width = 64, steps = 3, samples-per-prompt = 3, batch-size = 4,"
+        + " scheduler = ddim }\n" + extra);
+  }
+
+  private static Map<String, byte[]> pngs(Path dir, int round) {
+    Map<String, byte[]> out = new TreeMap<>();
+    for (Row r : spark.read().parquet(dir.resolve("run/samples/round=" + round).toString()).collectAsList()) {
+      out.put(r.getString(r.fieldIndex("prompt_id")) + "/" + r.getInt(r.fieldIndex("sample_idx")),
+          r.getStruct(r.fieldIndex("image")).getAs("bytes"));
+    }
+    return out;
+  }
+
+  @Test
+  void writesNSamplesPerPromptWithLineageSeedsAndDecodablePngs(@TempDir Path tmp) throws Exception {
+    CliResult r = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--round", "0");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("generate round=0: 9 images").contains("1 prompt(s) truncated");
+    List<Row> rows = spark.read().parquet(tmp.resolve("run/samples/round=0").toString()).collectAsList();
+    assertThat(rows).hasSize(9);
+    for (Row row : rows) {
+      String pid = row.getString(row.fieldIndex("prompt_id"));
+      int idx = row.getInt(row.fieldIndex("sample_idx"));
+      assertThat(row.getLong(row.fieldIndex("seed"))).isEqualTo(SampleSeeds.seed(BASE_SEED, 0, pid, idx));
+      assertThat(row.getString(row.fieldIndex("scheduler"))).isEqualTo("DDIMScheduler");
+      assertThat(row.getInt(row.fieldIndex("steps"))).isEqualTo(3);
+      assertThat(row.getDouble(row.fieldIndex("guidance_scale"))).isEqualTo(7.5);
+      assertThat(row.isNullAt(row.fieldIndex("lora_checkpoint_id"))).isTrue();
+      assertThat(row.isNullAt(row.fieldIndex("negative_prompt"))).isTrue();
+      assertThat(row.getString(row.fieldIndex("model_id"))).startsWith("tiny").contains("@");
+      Row image = row.getStruct(row.fieldIndex("image"));
+      assertThat(image.getString(1)).isEqualTo(pid + "-" + idx + ".png");
+      BufferedImage img = ImageIO.read(new ByteArrayInputStream(image.getAs("bytes")));
+      assertThat(img.getWidth()).isEqualTo(64);
+      assertThat(img.getHeight()).isEqualTo(64);
+      boolean longPrompt = row.getString(row.fieldIndex("prompt")).startsWith("a very long");
+      assertThat(row.getInt(row.fieldIndex("truncated_tokens")) > 0).isEqualTo(longPrompt);
+    }
+    // Different seeds give different images.
+    assertThat(pngs(tmp, 0).values().stream().map(java.util.Arrays::hashCode).distinct().count()).isEqualTo(9);
+  }
+
+  @Test
+  void twoRunsAndARetriedTaskWriteByteIdenticalPngs(@TempDir Path tmp) throws Exception {
+    Path a = Files.createDirectories(tmp.resolve("a"));
+    Path b = Files.createDirectories(tmp.resolve("b"));
+    Path c = Files.createDirectories(tmp.resolve("c"));
+    assertThat(RunFixtures.cli(spark, "generate", "--conf", conf(a, "").toString()).exitCode()).isZero();
+    assertThat(RunFixtures.cli(spark, "generate", "--conf", conf(b, "").toString()).exitCode()).isZero();
+    Path marker = tmp.resolve("failed-once");
+    System.setProperty(GeneratePartition.FAIL_ONCE_PROPERTY, marker.toString());
+    try {
+      CliResult r = RunFixtures.cli(spark, "generate", "--conf", conf(c, "").toString());
+      assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    } finally {
+      System.clearProperty(GeneratePartition.FAIL_ONCE_PROPERTY);
+    }
+    assertThat(marker).as("a task failed once and was retried").exists();
+    Map<String, byte[]> first = pngs(a, 0);
+    assertThat(first).hasSize(9);
+    assertThat(pngs(b, 0)).containsOnlyKeys(first.keySet());
+    assertThat(pngs(c, 0)).containsOnlyKeys(first.keySet());
+    for (String key : first.keySet()) {
+      assertThat(pngs(b, 0).get(key)).as("second run, %s", key).isEqualTo(first.get(key));
+      assertThat(pngs(c, 0).get(key)).as("retried run, %s", key).isEqualTo(first.get(key));
+    }
+  }
+
+  @Test
+  void roundOneUsesThePreviousRoundsLoraCheckpoint(@TempDir Path tmp) throws Exception {
+    Path ckpt = Files.createDirectories(tmp.resolve("run/checkpoints/round=0"));
+    Files.copy(tinyModel().resolve("golden/lora_nonzero.safetensors"), ckpt.resolve("pytorch_lora_weights.safetensors"));
+    Files.writeString(ckpt.resolve("checkpoint.json"), "{\"checkpoint_id\": \"r0-abcdef012345\"}");
+    CliResult r = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--round", "1");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("LoRA r0-abcdef012345");
+    List<Row> rows = spark.read().parquet(tmp.resolve("run/samples/round=1").toString()).collectAsList();
+    assertThat(rows).hasSize(9).allSatisfy(row ->
+        assertThat(row.getString(row.fieldIndex("lora_checkpoint_id"))).isEqualTo("r0-abcdef012345"));
+  }
+
+  @Test
+  void badSettingsFailBeforeAnyWorkNamingTheKey(@TempDir Path tmp) throws Exception {
+    CliResult r = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--set", "generate.guidance-scale=0.5");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.out() + r.err()).contains("finerewards.generate.guidance-scale");
+    CliResult size = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--set", "generate.height=72");
+    assertThat(size.exitCode()).isNotZero();
+    assertThat(size.out() + size.err()).contains("height = 72").contains("multiple of 16");
+    assertThat(tmp.resolve("run/samples")).doesNotExist();
+  }
+}
