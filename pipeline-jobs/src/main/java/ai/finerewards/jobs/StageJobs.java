@@ -2,6 +2,7 @@ package ai.finerewards.jobs;
 
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.stages.RankJob;
+import ai.finerewards.jobs.stages.TrainJob;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -12,6 +13,7 @@ public final class StageJobs {
 
   static {
     BUILT.put(Stage.RANK, new RankJob());
+    BUILT.put(Stage.TRAIN, new TrainJob());
   }
 
   private StageJobs() {}
