@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class LoraTrainerParityTest {
   private static final double TOL = 1e-4;
+  private static double worstWeight;
 
   /** Replays the golden's stored draws at every step. */
   private record GoldenNoise(Safetensors g) implements NoiseSource {
@@ -48,7 +49,11 @@ class LoraTrainerParityTest {
         assertThat(r.step()).isEqualTo(k);
         assertThat(r.loss()).as("loss of step %d", k).isCloseTo(goldenLosses[k - 1],
             org.assertj.core.data.Offset.offset(TOL));
+        worstWeight = 0;
         assertClose("LoRA after step " + k, trainer.loraValues(), layout, g, "step" + k + "/");
+        System.out.printf(java.util.Locale.ROOT,
+            "lora parity step %d: loss java %.9f torch %.9f (|diff| %.2e); LoRA max |diff| %.2e%n",
+            k, r.loss(), goldenLosses[k - 1], Math.abs(r.loss() - goldenLosses[k - 1]), worstWeight);
       }
       // The update moved the weights (B started at zero), by more than the tolerance.
       float[][] after = trainer.loraValues();
@@ -93,6 +98,7 @@ class LoraTrainerParityTest {
         worst = Math.max(worst, Math.abs(actual[i][k] - e[k]));
       }
       assertThat(worst).as("%s: max |java - torch| of %s", what, key).isLessThanOrEqualTo(TOL);
+      worstWeight = Math.max(worstWeight, worst);
     }
   }
 }
