@@ -224,6 +224,12 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
     else:
         U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
     model = U.load_pretrained(Blip2ForConditionalGeneration, checkpoint, torch_dt, trust_remote_code).to(dev)
+    lm = model.language_model
+    # hub checkpoints omit the tied lm_head; make sure it was tied, not left randomly initialised
+    if model.config.text_config.tie_word_embeddings and not torch.equal(lm.get_output_embeddings().weight,
+                                                                        lm.get_input_embeddings().weight):
+        raise ExportError(f"{checkpoint}: language_model.lm_head.weight is not the tied embed_tokens matrix "
+                          "after loading (missing from the weights?)")
     if os.path.isfile(os.path.join(checkpoint, "preprocessor_config.json")):
         proc = BlipImageProcessor.from_pretrained(checkpoint)
     else:

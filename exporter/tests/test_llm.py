@@ -10,11 +10,14 @@ import pytest
 import torch
 from tokenizers import Tokenizer
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import llm
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +139,14 @@ def test_bfloat16_refused(checkpoint, tmp_path):
 def test_bad_device_refused(checkpoint, tmp_path, device, message):
     with pytest.raises(ExportError, match=f"--device {device}.*{message}|--device '{device}'.*{message}"):
         llm.export(str(checkpoint), str(tmp_path / "out"), device=device)
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "llm"
+    g = golden(d, "logits")
+    assert max_diff(on_cuda(d / "lm.pt", g["input_ids"], g["attention_mask"]), g["logits"]) <= 1e-4

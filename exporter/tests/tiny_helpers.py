@@ -66,3 +66,21 @@ def golden_json(model_dir: Path, case: str):
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     assert a.shape == b.shape, f"shape {tuple(a.shape)} != {tuple(b.shape)}"
     return (a.double() - b.double()).abs().max().item()
+
+
+def assert_device_agnostic(model_dir: Path) -> None:
+    """No TorchScript file of the directory names a device literally (so it runs on CPU and any GPU)."""
+    from finerewards_export.device_agnostic import fixed_devices_in_file
+
+    files = sorted(Path(model_dir).glob("*.pt"))
+    assert files, f"no TorchScript files in {model_dir}"
+    for f in files:
+        assert fixed_devices_in_file(str(f)) == [], f"{f.name} hard-codes a device"
+
+
+def on_cuda(module_path: Path, *inputs: torch.Tensor):
+    """Run a committed TorchScript file on the GPU and bring the outputs back to the CPU."""
+    m = torch.jit.load(str(module_path), map_location="cuda")
+    with torch.no_grad():
+        out = m(*(t.cuda() for t in inputs))
+    return tuple(o.cpu() for o in out) if isinstance(out, tuple) else out.cpu()
