@@ -45,19 +45,23 @@ class TrainJobTest extends SparkTestBase {
 
   /** Samples of round 0: prompts a and b, two candidates each, 64x64 PNGs (one may be broken). */
   void samples(boolean brokenImage) throws Exception {
+    samples(0, brokenImage);
+  }
+
+  void samples(int round, boolean brokenImage) throws Exception {
     List<Row> rows = new ArrayList<>();
     String[] prompts = {"a cat sitting on a red chair", "two dogs playing with a frisbee in the park"};
     for (int p = 0; p < 2; p++) {
       for (int s = 0; s < 2; s++) {
         String id = p == 0 ? "a" : "b";
         byte[] png = brokenImage && p == 1 && s == 0 ? new byte[] {1, 2, 3} : png(p * 2 + s);
-        rows.add(RowFactory.create(0, id, s, prompts[p], null, 42L,
+        rows.add(RowFactory.create(round, id, s, prompts[p], null, 42L,
             RowFactory.create(png, id + "-" + s + ".png"), 64, 64, "tiny@000000000000", null,
             "PNDMScheduler", 10, 7.5, 0, Timestamp.from(Instant.now())));
       }
     }
     tables.overwriteRound(spark.createDataFrame(rows, SparkSchemas.toStructType(Tables.SAMPLES)),
-        Tables.SAMPLES, 0, "generate", "samples-fp");
+        Tables.SAMPLES, round, "generate", "samples-fp" + round);
   }
 
   static byte[] png(int variant) throws Exception {
@@ -74,9 +78,13 @@ class TrainJobTest extends SparkTestBase {
 
   /** Rank selects sample 1 of a and sample 0 of b (best on both rewards). */
   void ranked() {
-    RunFixtures.captions(spark, tables, 0, "('a', 0, 0.1), ('a', 1, 0.9), ('b', 0, 0.8), ('b', 1, 0.2)");
-    RunFixtures.llmScores(spark, tables, 0, "('a', 0, 0.1), ('a', 1, 0.3), ('b', 0, 0.3), ('b', 1, 0.1)");
-    CliResult r = RunFixtures.cli(spark, "rank", "--conf", conf.toString(), "--round", "0");
+    ranked(0);
+  }
+
+  void ranked(int round) {
+    RunFixtures.captions(spark, tables, round, "('a', 0, 0.1), ('a', 1, 0.9), ('b', 0, 0.8), ('b', 1, 0.2)");
+    RunFixtures.llmScores(spark, tables, round, "('a', 0, 0.1), ('a', 1, 0.3), ('b', 0, 0.3), ('b', 1, 0.1)");
+    CliResult r = RunFixtures.cli(spark, "rank", "--conf", conf.toString(), "--round", String.valueOf(round));
     assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
   }
 
@@ -105,6 +113,20 @@ class TrainJobTest extends SparkTestBase {
     assertThat(doc.get("parent_checkpoint_id").isJsonNull()).isTrue();
     assertThat(ckpt.resolve("pytorch_lora_weights.safetensors")).isRegularFile();
     assertThat(r.out()).contains("train: 4 steps on rounds [0]").contains(doc.get("checkpoint_id").getAsString());
+
+    // Round 1 with one round of history: 4 selected samples, starting from round 0's LoRA.
+    samples(1, false);
+    ranked(1);
+    CliResult r1 = RunFixtures.cli(spark, "train", "--conf", conf.toString(), "--round", "1",
+        "--set", "train.history-rounds=1");
+    assertThat(r1.exitCode()).as(r1.err() + r1.out()).isEqualTo(0);
+    JsonObject doc1 = JsonParser.parseString(Files.readString(
+        tmp.resolve("run/checkpoints/round=1/checkpoint.json"))).getAsJsonObject();
+    assertThat(doc1.get("parent_checkpoint_id").getAsString()).isEqualTo(doc.get("checkpoint_id").getAsString());
+    assertThat(doc1.get("samples").getAsLong()).isEqualTo(4);
+    assertThat(doc1.get("steps").getAsInt()).isEqualTo(8);
+    assertThat(r1.out()).contains("train: 8 steps on rounds [0, 1]");
+    assertThat(tables.read(Tables.TRAIN_METRICS, 1, "train").count()).isEqualTo(8);
   }
 
   @Test
