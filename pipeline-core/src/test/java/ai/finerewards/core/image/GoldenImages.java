@@ -1,0 +1,46 @@
+package ai.finerewards.core.image;
+
+import ai.finerewards.core.io.HostTensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.junit.jupiter.api.Assumptions;
+
+/** Test helpers: golden uint8 images and the tiny model directories. */
+public final class GoldenImages {
+  private GoldenImages() {}
+
+  /** models/tiny/{family}, or the test is skipped when the exporter has not written it. */
+  public static Path tinyModel(String family) {
+    Path root = Paths.get(System.getProperty("finerewards.repo.root", "../")).toAbsolutePath().normalize();
+    Path dir = root.resolve("models/tiny").resolve(family);
+    Assumptions.assumeTrue(Files.isDirectory(dir.resolve("golden")), "no tiny model with goldens at " + dir);
+    return dir;
+  }
+
+  /** An int64 [H, W, 3] golden tensor as an RGB image. */
+  public static RgbImage fromHwc(HostTensor t) {
+    long[] s = t.shape();
+    long[] v = t.longs();
+    byte[] px = new byte[v.length];
+    for (int i = 0; i < v.length; i++) {
+      if (v[i] < 0 || v[i] > 255) {
+        throw new IllegalArgumentException("pixel value " + v[i] + " at " + i + " is not uint8");
+      }
+      px[i] = (byte) v[i];
+    }
+    return new RgbImage((int) s[1], (int) s[0], px);
+  }
+
+  /** Largest absolute difference of two float arrays of the same length. */
+  public static double maxAbsDiff(float[] a, float[] b) {
+    if (a.length != b.length) {
+      throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+    }
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      m = Math.max(m, Math.abs((double) a[i] - b[i]));
+    }
+    return m;
+  }
+}
