@@ -1,6 +1,7 @@
 package ai.finerewards.jobs;
 
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.jobs.stages.CaptionJob;
 import ai.finerewards.jobs.stages.RankJob;
 import java.util.EnumMap;
 import java.util.Map;
@@ -11,6 +12,7 @@ public final class StageJobs {
   private static final Map<Stage, StageJob> BUILT = new EnumMap<>(Stage.class);
 
   static {
+    BUILT.put(Stage.CAPTION, new CaptionJob());
     BUILT.put(Stage.RANK, new RankJob());
   }
 
