@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * The caption stage's work on one batch of samples, without Spark: decode the images, caption
- * the decodable ones in one captioner batch, embed the captions and (once per distinct prompt, via
- * a {@link PromptEmbeddingMemo} that lives as long as this runner) the prompts with CLIP's text
+ * the decodable ones in one captioner batch, embed the captions and (once per distinct prompt per
+ * executor JVM, via the shared {@link PromptEmbeddingMemo}) the prompts with CLIP's text
  * tower, and score each caption by cosine similarity. An undecodable image gives an error result;
  * model failures are thrown. One runner per task thread (per partition); close it at the end.
  */
@@ -33,7 +33,8 @@ public final class CaptionRewardRunner implements AutoCloseable {
     this.config = config;
     this.captioner = captioner;
     this.clip = clip;
-    this.prompts = new PromptEmbeddingMemo(clip);
+    // Keyed by the model id (checkpoint and weights hash): one table per CLIP model per JVM.
+    this.prompts = new PromptEmbeddingMemo(clip, clipModelId);
     this.captionerModelId = captionerModelId;
     this.clipModelId = clipModelId;
   }
@@ -87,9 +88,9 @@ public final class CaptionRewardRunner implements AutoCloseable {
     return clipModelId;
   }
 
-  /** Distinct prompts embedded by this runner so far. */
-  public int promptsEmbedded() {
-    return prompts.size();
+  /** Prompts this runner ran through the text tower (misses of the JVM-wide prompt memo). */
+  public long promptsEmbedded() {
+    return prompts.embedded();
   }
 
   /** Undecodable images seen by this runner so far. */

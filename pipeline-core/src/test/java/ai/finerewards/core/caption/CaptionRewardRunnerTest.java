@@ -58,6 +58,7 @@ class CaptionRewardRunnerTest {
         new CaptionInput("a red bus", new byte[] {1, 2, 3}),
         new CaptionInput("a red bus", a));
     CaptionConfig config = new CaptionConfig(8, 4, 0.5);
+    ai.finerewards.core.clip.PromptEmbeddingMemo.clearAll();
     try (Blip2Captioner captioner = Blip2Captioner.open(cap, Device.cpu(), "auto");
         ClipTextEmbedder clip = ClipTextEmbedder.open(clipDir, Device.cpu(), "auto");
         CaptionRewardRunner runner = new CaptionRewardRunner(config,

@@ -88,16 +88,30 @@ class ClipTextEmbedderTest {
   }
 
   @Test
-  void eachDistinctPromptIsEmbeddedOnce() {
-    try (ClipTextEmbedder e = ClipTextEmbedder.open(clip(), Device.cpu(), "auto")) {
-      PromptEmbeddingMemo memo = new PromptEmbeddingMemo(e);
+  void eachDistinctPromptIsEmbeddedOncePerJvm() {
+    PromptEmbeddingMemo.clearAll();
+    try (ClipTextEmbedder e = ClipTextEmbedder.open(clip(), Device.cpu(), "auto");
+        ClipTextEmbedder other = ClipTextEmbedder.open(clip(), Device.cpu(), "auto")) {
+      PromptEmbeddingMemo memo = new PromptEmbeddingMemo(e, "clip-a");
       List<float[]> first = memo.embeddings(List.of("a dog", "a cat", "a dog", "a dog"));
       List<float[]> second = memo.embeddings(List.of("a cat", "a bird"));
       assertThat(e.textsEmbedded()).isEqualTo(3);
+      assertThat(memo.embedded()).isEqualTo(3);
       assertThat(memo.size()).isEqualTo(3);
       assertThat(first.get(0)).isSameAs(first.get(2));
       assertThat(second.get(0)).isSameAs(first.get(1));
       assertThat(CaptionReward.cosine(first.get(0), first.get(1))).isLessThan(1.0);
+
+      // Another task thread's memo on the same model shares the table; another model does not.
+      PromptEmbeddingMemo sameModel = new PromptEmbeddingMemo(other, "clip-a");
+      assertThat(sameModel.embeddings(List.of("a bird", "a dog")).get(1)).isSameAs(first.get(0));
+      assertThat(sameModel.embedded()).isZero();
+      PromptEmbeddingMemo otherModel = new PromptEmbeddingMemo(other, "clip-b");
+      otherModel.embeddings(List.of("a bird"));
+      assertThat(otherModel.embedded()).isEqualTo(1);
+      assertThat(other.textsEmbedded()).isEqualTo(1);
+    } finally {
+      PromptEmbeddingMemo.clearAll();
     }
   }
 

@@ -27,7 +27,7 @@ import org.apache.spark.util.LongAccumulator;
  * The caption stage's partition function: sample rows {@code (round, prompt_id, sample_idx,
  * prompt, image_bytes)} in, {@code captions} rows out. Rows are read in batches of
  * {@code caption.batch-size} and streamed out lazily; the core {@link CaptionRewardRunner} (models
- * from the JVM-wide cache, a prompt-embedding memo per partition) is opened on the first batch and
+ * from the JVM-wide cache, prompt embeddings from the JVM-wide memo) is opened on the first batch and
  * closed when the iterator is used up or the task ends. Captures only serializable config.
  */
 public final class CaptionPartition implements MapPartitionsFunction<Row, Row> {
@@ -116,7 +116,7 @@ public final class CaptionPartition implements MapPartitionsFunction<Row, Row> {
       if (runner == null) {
         runner = CaptionRewardRunner.open(runtime, gpuAddresses(), config);
       }
-      int promptsBefore = runner.promptsEmbedded();
+      long promptsBefore = runner.promptsEmbedded();
       List<CaptionResult> results = runner.run(inputs);
       promptEmbeddings.add(runner.promptsEmbedded() - promptsBefore);
       for (int i = 0; i < batch.size(); i++) {

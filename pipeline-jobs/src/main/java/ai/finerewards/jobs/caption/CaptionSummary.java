@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * What the caption stage reports: samples, undecodable images and their share against the limit,
- * and how many prompt embeddings the text tower computed for how many distinct prompts.
+ * and how many prompt embeddings the text tower computed for how many distinct prompts of captioned
+ * samples (equal on local[N]; up to one per executor per prompt on a cluster).
  */
 public record CaptionSummary(long samples, long errors, long distinctPrompts, long promptEmbeddings,
     double maxErrorFraction, List<String> errorExamples) {
@@ -19,7 +20,7 @@ public record CaptionSummary(long samples, long errors, long distinctPrompts, lo
     StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
         "caption: %d samples, %d captioned, %d undecodable images (%.2f%%, limit %.2f%%)%n",
         samples, samples - errors, errors, 100 * errorFraction(), 100 * maxErrorFraction));
-    s.append(String.format(Locale.ROOT, "caption: %d prompt embeddings for %d distinct prompts%n",
+    s.append(String.format(Locale.ROOT, "caption: %d prompt embeddings computed for %d distinct prompts of captioned samples%n",
         promptEmbeddings, distinctPrompts));
     for (String e : errorExamples) {
       s.append("caption: error ").append(e).append(System.lineSeparator());

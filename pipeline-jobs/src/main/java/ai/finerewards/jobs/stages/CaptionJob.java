@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import ai.finerewards.core.caption.CaptionConfig;
 import ai.finerewards.core.config.PipelineConfigLoader;
@@ -66,7 +67,7 @@ public final class CaptionJob implements StageJob {
             CaptionPartition.ENCODER)
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Row counts = captions.agg(count(lit(1)), count(col("error")), countDistinct(col("prompt_id"))).first();
+      Row counts = captions.agg(count(lit(1)), count(col("error")), countDistinct(when(col("error").isNull(), col("prompt_id")))).first();
       CaptionSummary summary = new CaptionSummary(counts.getLong(0), counts.getLong(1), counts.getLong(2),
           promptEmbeddings.value(), caption.maxErrorFraction(),
           captions.filter(col("error").isNotNull()).select("prompt_id", "sample_idx", "error").limit(3).collectAsList()

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.finerewards.core.caption.Blip2Captioner;
 import ai.finerewards.core.clip.CaptionReward;
 import ai.finerewards.core.clip.ClipTextEmbedder;
+import ai.finerewards.core.clip.PromptEmbeddingMemo;
 import ai.finerewards.core.config.ModelCacheConfig;
 import ai.finerewards.core.image.ImageDecoder;
 import ai.finerewards.core.model.ModelCache;
@@ -44,6 +45,7 @@ class CaptionJobTest extends SparkTestBase {
   @BeforeEach
   void setUp() {
     tables = new RoundTables(spark, tmp.resolve("run").toUri().toString(), "test");
+    PromptEmbeddingMemo.clearAll(); // the JVM-wide memo would hide the count of this test's embeddings
   }
 
   @AfterAll
@@ -89,7 +91,7 @@ class CaptionJobTest extends SparkTestBase {
     assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
     assertThat(r.out())
         .contains("caption: 7 samples, 6 captioned, 1 undecodable images (14.29%, limit 20.00%)")
-        .contains("prompt embeddings for 3 distinct prompts")
+        .contains("caption: 2 prompt embeddings computed for 2 distinct prompts of captioned samples")
         .contains("caption: error p2/0: undecodable image:");
     List<Row> rows = tables.read(Tables.CAPTIONS, 0, "caption").orderBy("prompt_id", "sample_idx").collectAsList();
     assertThat(rows).hasSize(7);
