@@ -86,7 +86,7 @@ class CaptionBenchmarkTest extends SparkTestBase {
     }
     RoundTables tables = new RoundTables(spark, tmp.resolve("run").toUri().toString(), "bench");
     SampleFixtures.write(spark, tables, 0, samples);
-    Path conf = RunFixtures.conf(tmp, SampleFixtures.tinyModelsConf());
+    Path conf = RunFixtures.conf(tmp, SampleFixtures.tinyModelsConf(tmp.resolve("models")));
     Config config = new PipelineConfigLoader().load(conf.toString(), List.of());
     CaptionConfig caption = CaptionConfig.from(PipelineConfigLoader.section(config, CaptionConfig.SECTION));
     ModelRuntime runtime = ModelRuntime.from(config);

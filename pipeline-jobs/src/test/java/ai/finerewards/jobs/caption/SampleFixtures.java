@@ -79,10 +79,32 @@ public final class SampleFixtures {
         "samples-fp-" + samples.size());
   }
 
-  /** The HOCON that points the captioner and CLIP families at the committed tiny models. */
-  public static String tinyModelsConf() {
+  /**
+   * Copies the tiny captioner and CLIP exports under {@code dir} and returns the HOCON that points
+   * the two families there. A private copy is a different model-cache key, so these loads do not
+   * add to the per-JVM load counts other test classes check for models/tiny (ModelCacheSparkTest).
+   */
+  public static String tinyModelsConf(Path dir) {
     Path root = Paths.get(System.getProperty("finerewards.repo.root", "../")).toAbsolutePath().normalize();
-    return "finerewards.models.captioner = \"" + root.resolve("models/tiny/captioner") + "\"\n"
-        + "finerewards.models.clip = \"" + root.resolve("models/tiny/clip") + "\"\n";
+    StringBuilder conf = new StringBuilder();
+    for (String family : List.of("captioner", "clip")) {
+      Path target = dir.resolve(family);
+      copyTree(root.resolve("models/tiny").resolve(family), target);
+      conf.append("finerewards.models.").append(family).append(" = \"").append(target).append("\"\n");
+    }
+    return conf.toString();
+  }
+
+  private static void copyTree(Path from, Path to) {
+    if (java.nio.file.Files.isDirectory(to)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+    }
   }
 }

@@ -23,7 +23,6 @@ import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.schemas.Tables;
 import ai.finerewards.schemas.spark.SparkSchemas;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -39,8 +38,15 @@ import org.junit.jupiter.api.io.TempDir;
  * caption and reward are recomputed with the core classes one image at a time.
  */
 class CaptionJobTest extends SparkTestBase {
+  @TempDir static Path models;
+  static String modelsConf;
   @TempDir Path tmp;
   RoundTables tables;
+
+  @org.junit.jupiter.api.BeforeAll
+  static void copyModels() {
+    modelsConf = SampleFixtures.tinyModelsConf(models);
+  }
 
   @BeforeEach
   void setUp() {
@@ -54,8 +60,7 @@ class CaptionJobTest extends SparkTestBase {
   }
 
   static ModelDirectory dir(String family) {
-    Path root = Paths.get(System.getProperty("finerewards.repo.root", "../")).toAbsolutePath().normalize();
-    return ModelDirectory.resolve(root.resolve("models/tiny/" + family).toString(), family,
+    return ModelDirectory.resolve(models.resolve(family).toString(), family,
         ModelCacheConfig.defaults(), new Configuration());
   }
 
@@ -83,7 +88,7 @@ class CaptionJobTest extends SparkTestBase {
     List<Sample> samples = new ArrayList<>(samples(2, 3));
     samples.add(new Sample("p2", 0, "a red bus in the rain", new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2}));
     SampleFixtures.write(spark, tables, 0, samples);
-    Path conf = RunFixtures.conf(tmp, SampleFixtures.tinyModelsConf()
+    Path conf = RunFixtures.conf(tmp, modelsConf
         + "finerewards.caption { max-new-tokens = 8, batch-size = 2, max-error-fraction = 0.2 }\n");
 
     CliResult r = RunFixtures.cli(spark, "caption", "--conf", conf.toString(), "--round", "0");
@@ -127,7 +132,7 @@ class CaptionJobTest extends SparkTestBase {
     samples.add(new Sample("p9", 0, "a kite", "garbage".getBytes()));
     samples.add(new Sample("p9", 1, "a kite", null));
     SampleFixtures.write(spark, tables, 0, samples);
-    Path conf = RunFixtures.conf(tmp, SampleFixtures.tinyModelsConf()
+    Path conf = RunFixtures.conf(tmp, modelsConf
         + "finerewards.caption { max-new-tokens = 4, max-error-fraction = 0.25 }\n");
 
     CliResult r = RunFixtures.cli(spark, "caption", "--conf", conf.toString(), "--round", "0");
