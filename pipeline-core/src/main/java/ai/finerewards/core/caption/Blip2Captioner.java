@@ -47,11 +47,16 @@ public final class Blip2Captioner implements AutoCloseable {
   private final PredictorLease<List<HostTensor>, List<HostTensor>> embedTokens;
   private final PredictorLease<List<HostTensor>, long[]> lm;
   private final HuggingFaceTokenizer tokenizer;
+  private final int maxPositions;
+  private final String origin;
 
   private Blip2Captioner(Blip2ImagePreprocessor preprocessor, GenerationSettings generation,
       PredictorLease<List<HostTensor>, List<HostTensor>> visionPrefix,
       PredictorLease<List<HostTensor>, List<HostTensor>> embedTokens,
-      PredictorLease<List<HostTensor>, long[]> lm, HuggingFaceTokenizer tokenizer) {
+      PredictorLease<List<HostTensor>, long[]> lm, HuggingFaceTokenizer tokenizer, int maxPositions,
+      String origin) {
+    this.maxPositions = maxPositions;
+    this.origin = origin;
     this.preprocessor = preprocessor;
     this.generation = generation;
     this.visionPrefix = visionPrefix;
@@ -90,7 +95,7 @@ public final class Blip2Captioner implements AutoCloseable {
       // Only decode is used; no truncation, so DJL does not warn about a default max length.
       HuggingFaceTokenizer tok = HuggingFaceTokenizer.builder()
           .optTokenizerPath(dir.tokenizerFile()).optTruncation(false).optPadding(false).build();
-      return new Blip2Captioner(pre, gen, vp, et, lm, tok);
+      return new Blip2Captioner(pre, gen, vp, et, lm, tok, maxPositions(dir.manifest()), dir.manifest().origin());
     } catch (IOException | RuntimeException e) {
       closeAll(opened);
       if (e instanceof ModelError me) {
@@ -98,6 +103,18 @@ public final class Blip2Captioner implements AutoCloseable {
       }
       throw new ModelError("cannot open the captioner in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The LM's position limit (config.text_config.max_position_embeddings), or MAX_VALUE if not recorded. */
+  private static int maxPositions(ai.finerewards.core.model.ModelManifest m) {
+    com.google.gson.JsonElement text = m.config().get("text_config");
+    if (text != null && text.isJsonObject()) {
+      com.google.gson.JsonElement n = text.getAsJsonObject().get("max_position_embeddings");
+      if (n != null && n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber()) {
+        return n.getAsInt();
+      }
+    }
+    return Integer.MAX_VALUE;
   }
 
   public Blip2ImagePreprocessor preprocessor() {
@@ -135,6 +152,13 @@ public final class Blip2Captioner implements AutoCloseable {
   public long[][] generate(HostTensor pixelValues, int maxNewTokens, GenerationSettings settings) {
     if (maxNewTokens < 1) {
       throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + maxNewTokens);
+    }
+    // The last step feeds Q prefix rows + bos + (maxNewTokens - 1) generated tokens.
+    long longest = (long) settings.numQueryTokens() + maxNewTokens;
+    if (longest > maxPositions) {
+      throw new ModelError("finerewards.caption.max-new-tokens = " + maxNewTokens + " needs " + longest
+          + " LM positions but " + origin + " has text_config.max_position_embeddings = " + maxPositions
+          + "; expected max-new-tokens <= " + (maxPositions - settings.numQueryTokens()));
     }
     try {
       HostTensor prefix = visionPrefix.predict(List.of(pixelValues)).get(0); // [B, Q, H]

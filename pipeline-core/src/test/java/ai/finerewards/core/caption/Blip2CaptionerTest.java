@@ -120,6 +120,19 @@ class Blip2CaptionerTest {
   }
 
   @Test
+  void tooManyNewTokensForTheLmsPositionsIsAClearError() {
+    ModelDirectory dir = captioner();
+    HostTensor pixels = Safetensors.read(dir.localPath().resolve("golden/generate.safetensors")).tensor("pixel_values");
+    try (Blip2Captioner c = Blip2Captioner.open(dir, Device.cpu(), "auto")) {
+      // Tiny OPT: 64 positions, Q = 4: at most 60 new tokens.
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.generate(pixels, 61, c.generation()))
+          .hasMessageContaining("max-new-tokens = 61 needs 65 LM positions")
+          .hasMessageContaining("max_position_embeddings = 64").hasMessageContaining("<= 60");
+      assertThat(c.generate(pixels, 60, c.generation())[0]).hasSize(61);
+    }
+  }
+
+  @Test
   void pythonStripRemovesNoBreakSpacesToo() {
     assertThat(PythonStrings.strip("\u00a0 a cat\n\u2007")).isEqualTo("a cat");
     assertThat(PythonStrings.strip("\t\u3000x y\u0085")).isEqualTo("x y");
