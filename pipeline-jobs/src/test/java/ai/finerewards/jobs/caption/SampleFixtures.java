@@ -100,6 +100,7 @@ public final class SampleFixtures {
       return;
     }
     try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(from)) {
+      java.nio.file.Files.createDirectories(to.getParent());
       for (Path p : walk.toList()) {
         java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
       }
