@@ -1,6 +1,7 @@
 package ai.finerewards.jobs;
 
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.jobs.stages.CaptionJob;
 import ai.finerewards.jobs.stages.GenerateJob;
 import ai.finerewards.jobs.stages.RankJob;
 import ai.finerewards.jobs.stages.TrainJob;
@@ -14,6 +15,7 @@ public final class StageJobs {
 
   static {
     BUILT.put(Stage.GENERATE, new GenerateJob());
+    BUILT.put(Stage.CAPTION, new CaptionJob());
     BUILT.put(Stage.RANK, new RankJob());
     BUILT.put(Stage.TRAIN, new TrainJob());
   }

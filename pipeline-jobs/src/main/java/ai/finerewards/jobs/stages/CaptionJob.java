@@ -1,16 +1,86 @@
 package ai.finerewards.jobs.stages;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import ai.finerewards.core.caption.CaptionConfig;
+import ai.finerewards.core.config.PipelineConfigLoader;
+import ai.finerewards.core.model.ModelRuntime;
+import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.FineRewardsCli;
+import ai.finerewards.jobs.StageContext;
+import ai.finerewards.jobs.StageJob;
+import ai.finerewards.jobs.caption.CaptionPartition;
+import ai.finerewards.jobs.caption.CaptionSummary;
+import ai.finerewards.schemas.Tables;
+import com.typesafe.config.Config;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 
 /**
- * The spark-submit main of the caption stage ({@code finerewards caption ...}). The stage is not built
- * yet: the CLI answers with one "not built yet" line and exit code 2.
+ * The caption stage: every sample of the round gets a BLIP-2 greedy caption and the caption reward
+ * (CLIP text cosine of prompt and caption), computed by core's CaptionRewardRunner in one
+ * {@code mapPartitions}. Undecodable images get an error row and are counted; when their share
+ * passes {@code caption.max-error-fraction} the stage fails without committing. The result is
+ * persisted so the check and the commit do not caption twice.
  */
-public final class CaptionJob {
-  private CaptionJob() {}
+public final class CaptionJob implements StageJob {
 
   public static void main(String[] args) {
     FineRewardsCli.mainForStage(Stage.CAPTION, args);
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.CAPTION;
+  }
+
+  @Override
+  public List<Input> inputs(Config config, int round) {
+    return List.of(new Input(Tables.SAMPLES.name(), round, Stage.writerOf(Tables.SAMPLES.name())));
+  }
+
+  @Override
+  public long expectedRows(List<CommitMarker> inputs) {
+    return inputs.isEmpty() ? -1 : inputs.get(0).rowCount(); // one captions row per sample
+  }
+
+  @Override
+  public CommitMarker run(StageContext ctx) {
+    CaptionConfig caption = CaptionConfig.from(PipelineConfigLoader.section(ctx.config(), CaptionConfig.SECTION));
+    ModelRuntime runtime = ModelRuntime.from(ctx.config());
+    Dataset<Row> samples = ctx.tables().read(Tables.SAMPLES, ctx.round(), Stage.writerOf(Tables.SAMPLES.name()))
+        .select(Arrays.stream(CaptionPartition.INPUT_COLUMNS).map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new));
+    LongAccumulator promptEmbeddings = ctx.spark().sparkContext().longAccumulator("caption.prompt_embeddings");
+    Dataset<Row> captions = samples
+        .mapPartitions(new CaptionPartition(runtime, caption, Timestamp.from(Instant.now()), promptEmbeddings),
+            CaptionPartition.ENCODER)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      Row counts = captions.agg(count(lit(1)), count(col("error")), countDistinct(when(col("error").isNull(), col("prompt_id")))).first();
+      CaptionSummary summary = new CaptionSummary(counts.getLong(0), counts.getLong(1), counts.getLong(2),
+          promptEmbeddings.value(), caption.maxErrorFraction(),
+          captions.filter(col("error").isNotNull()).select("prompt_id", "sample_idx", "error").limit(3).collectAsList()
+              .stream().map(r -> r.getString(0) + "/" + r.getInt(1) + ": " + r.getString(2)).toList());
+      if (caption.tooManyErrors(summary.errors(), summary.samples())) {
+        throw new IllegalStateException(summary.failure());
+      }
+      CommitMarker marker = ctx.tables().overwriteRound(captions, Tables.CAPTIONS, ctx.round(), "caption",
+          ctx.fingerprint());
+      ctx.out().print(summary.describe());
+      return marker;
+    } finally {
+      captions.unpersist();
+    }
   }
 }
