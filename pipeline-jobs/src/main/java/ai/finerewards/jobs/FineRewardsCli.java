@@ -66,7 +66,7 @@ public final class FineRewardsCli {
       StageRunner runner = new StageRunner(spark, config, out, CodeVersion.current());
       if (cli.isRun()) {
         int rounds = RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds();
-        runner.runRounds(rounds, cli.fromStage(), cli.force());
+        runner.runRounds(rounds, cli.fromStage(), cli.toStage().orElse(CliArguments.DEFAULT_TO_STAGE), cli.force());
       } else {
         runner.runStage(cli.command().get(), cli.round(), false);
       }

@@ -37,16 +37,19 @@ public final class StageRunner {
   }
 
   /**
-   * Every stage of rounds 0..rounds-1 in order. Stages before {@code fromStage} are not run; a stage
-   * whose committed output carries the fingerprint it would compute now is skipped unless {@code
-   * force}.
+   * Every stage of rounds 0..rounds-1 in order, up to and including {@code toStage}. Stages before
+   * {@code fromStage} are not run; a stage whose committed output carries the fingerprint it would
+   * compute now is skipped unless {@code force}.
    */
-  public void runRounds(int rounds, Optional<Stage> fromStage, boolean force) {
+  public void runRounds(int rounds, Optional<Stage> fromStage, Stage toStage, boolean force) {
     for (int round = 0; round < rounds; round++) {
       for (Stage stage : Stage.values()) {
         if (fromStage.isPresent() && stage.ordinal() < fromStage.get().ordinal()) {
           out.println(stage.cliName() + " round=" + round + ": not run (before --from-stage " + fromStage.get().cliName() + ")");
           continue;
+        }
+        if (stage.ordinal() > toStage.ordinal()) {
+          break;
         }
         runStage(stage, round, !force);
       }

@@ -32,51 +32,51 @@ class FineRewardsCliTest extends SparkTestBase {
 
   @Test
   void aStageNotBuiltYetFailsWithOneLineAndExitCode2() {
-    for (String stage : new String[] {"generate", "caption", "segment", "score", "train", "report"}) {
-      CliResult r = RunFixtures.cli(spark, stage, "--conf", conf);
-      assertThat(r.exitCode()).isEqualTo(2);
-      assertThat(r.err()).isEqualTo("finerewards: stage '" + stage + "' is not built yet; stages available: rank"
-          + System.lineSeparator());
-      assertThat(r.out()).isEmpty();
-    }
+    assertThat(StageJobs.available()).doesNotContain("report");
+    CliResult r = RunFixtures.cli(spark, "report", "--conf", conf);
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("finerewards: stage 'report' is not built yet; stages available: "
+        + StageJobs.available() + System.lineSeparator());
+    assertThat(r.out()).isEmpty();
   }
 
   @Test
   void runStopsAtTheFirstStageNotBuilt() {
-    CliResult r = RunFixtures.cli(spark, "run", "--conf", conf); // rounds from finerewards.run.rounds
+    CliResult r = RunFixtures.cli(spark, "run", "--conf", conf, "--from-stage", "report", "--to-stage", "report");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("stage 'generate' is not built yet");
+    assertThat(r.err()).contains("stage 'report' is not built yet");
   }
 
   @Test
   void runResumesSkippingAStageWhoseInputsConfigAndCodeAreUnchanged() {
     rewards("('a', 0, 0.9), ('a', 1, 0.5)");
-    // Train is the next stage after rank: not built, so a run of round 0 ends there with code 2.
-    CliResult first = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf);
-    assertThat(first.exitCode()).as(first.err()).isEqualTo(2);
-    assertThat(first.out()).contains("generate round=0: not run (before --from-stage rank)").contains("rank round=0: 2/2 rows");
-    assertThat(first.err()).contains("stage 'train' is not built yet");
+    // Only rank runs: the stages before it are skipped by --from-stage, train by --to-stage.
+    String[] onlyRank = {"run", "--rounds", "1", "--from-stage", "rank", "--to-stage", "rank", "--conf", conf};
+    CliResult first = RunFixtures.cli(spark, onlyRank);
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(first.out()).contains("generate round=0: not run (before --from-stage rank)").contains("rank round=0: 2/2 rows")
+        .doesNotContain("train round=0");
     CommitMarker m1 = rankedMarker();
 
-    CliResult again = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf);
+    CliResult again = RunFixtures.cli(spark, onlyRank);
     assertThat(again.out()).contains("rank round=0: up to date, skipped (2 rows committed " + m1.committedAt());
     assertThat(rankedMarker()).isEqualTo(m1);
 
-    CliResult changedConfig = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf,
-        "--set", "rank.method=zscore");
+    CliResult changedConfig = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--to-stage", "rank",
+        "--conf", conf, "--set", "rank.method=zscore");
     assertThat(changedConfig.out()).doesNotContain("skipped").contains("rank round=0: 2/2 rows");
     CommitMarker m2 = rankedMarker();
     assertThat(m2.fingerprint()).isNotEqualTo(m1.fingerprint());
 
-    CliResult forced = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--force", "--conf", conf,
-        "--set", "rank.method=zscore");
+    CliResult forced = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--to-stage", "rank", "--force",
+        "--conf", conf, "--set", "rank.method=zscore");
     assertThat(forced.out()).doesNotContain("skipped");
     assertThat(rankedMarker().fingerprint()).isEqualTo(m2.fingerprint());
     assertThat(rankedMarker().committedAt()).isNotEqualTo(m2.committedAt());
 
     rewards("('a', 0, 0.1), ('a', 1, 0.5)"); // a new captions commit: rank must run again
-    CliResult newInput = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf,
-        "--set", "rank.method=zscore");
+    CliResult newInput = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--to-stage", "rank",
+        "--conf", conf, "--set", "rank.method=zscore");
     assertThat(newInput.out()).doesNotContain("skipped");
     assertThat(rankedMarker().fingerprint()).isNotEqualTo(m2.fingerprint());
   }

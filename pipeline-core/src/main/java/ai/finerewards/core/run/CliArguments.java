@@ -9,13 +9,14 @@ import java.util.Optional;
  *
  * <pre>
  * finerewards &lt;stage&gt; --conf FILE [--set key=value]... [--round R]
- * finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]
+ * finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE] [--to-stage STAGE] [--force]
  * finerewards --help
  * </pre>
  *
  * @param command a single stage, or empty for {@code run}
  * @param round the round of a single-stage command
  * @param rounds for {@code run}: rounds 0 .. rounds-1; empty = {@code finerewards.run.rounds}
+ * @param toStage for {@code run}: the last stage of each round; empty = {@link #DEFAULT_TO_STAGE}
  */
 public record CliArguments(
     boolean help,
@@ -25,7 +26,14 @@ public record CliArguments(
     int round,
     Optional<Integer> rounds,
     Optional<Stage> fromStage,
+    Optional<Stage> toStage,
     boolean force) {
+
+  /**
+   * The last stage {@code run} executes in a round unless told otherwise: train closes the RAFT
+   * loop; report summarises a whole run and is started on its own.
+   */
+  public static final Stage DEFAULT_TO_STAGE = Stage.TRAIN;
 
   public CliArguments {
     sets = List.copyOf(sets);
@@ -48,7 +56,8 @@ public record CliArguments(
       String.join(
           "\n",
           "usage: finerewards <stage> --conf FILE [--set key=value]... [--round R]",
-          "       finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]",
+          "       finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE]",
+          "                       [--to-stage STAGE] [--force]",
           "       finerewards --help",
           "",
           "stages: " + Stage.cliNames(),
@@ -60,6 +69,7 @@ public record CliArguments(
           "                     resuming: a stage whose committed output has an unchanged fingerprint",
           "                     is skipped",
           "  --from-stage STAGE run: do not run the stages before STAGE; their committed outputs are used",
+          "  --to-stage STAGE   run: the last stage of each round (default: train)",
           "  --force            run: run stages even when their fingerprint is unchanged",
           "",
           "exit codes: 0 ok, 1 stage failed, 2 stage not built yet, 64 bad arguments, 78 bad configuration");
@@ -70,7 +80,8 @@ public record CliArguments(
     }
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) {
-        return new CliArguments(true, Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), Optional.empty(), false);
+        return new CliArguments(true, Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), Optional.empty(),
+            Optional.empty(), false);
       }
     }
     String command = args[0];
@@ -84,6 +95,7 @@ public record CliArguments(
     Integer round = null;
     Integer rounds = null;
     Stage from = null;
+    Stage to = null;
     boolean force = false;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
@@ -97,6 +109,11 @@ public record CliArguments(
           from = Stage.fromCliName(name).orElseThrow(
               () -> new UsageError("--from-stage " + name + ": expected one of " + Stage.cliNames()));
         }
+        case "--to-stage" -> {
+          String name = value(args, ++i, a);
+          to = Stage.fromCliName(name).orElseThrow(
+              () -> new UsageError("--to-stage " + name + ": expected one of " + Stage.cliNames()));
+        }
         case "--force" -> force = true;
         default -> throw new UsageError("unknown argument '" + a + "'");
       }
@@ -105,15 +122,20 @@ public record CliArguments(
         throw new UsageError("argument " + a + " is only valid " + onlyFor);
       }
     }
+    if (from != null && to != null && from.ordinal() > to.ordinal()) {
+      throw new UsageError("--from-stage " + from.cliName() + " comes after --to-stage " + to.cliName());
+    }
     if (!run && conf == null) {
       throw new UsageError(command + " needs --conf FILE");
     }
     return new CliArguments(false, stage, Optional.ofNullable(conf), sets, round == null ? 0 : round,
-        Optional.ofNullable(rounds), Optional.ofNullable(from), force);
+        Optional.ofNullable(rounds), Optional.ofNullable(from), Optional.ofNullable(to), force);
   }
 
   private static String runOnly(String arg) {
-    return arg.equals("--rounds") || arg.equals("--from-stage") || arg.equals("--force") ? "with 'run'" : null;
+    return arg.equals("--rounds") || arg.equals("--from-stage") || arg.equals("--to-stage") || arg.equals("--force")
+        ? "with 'run'"
+        : null;
   }
 
   private static String stageOnly(String arg) {

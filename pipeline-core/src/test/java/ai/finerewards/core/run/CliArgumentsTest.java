@@ -33,6 +33,20 @@ class CliArgumentsTest {
     assertThat(a.force()).isTrue();
     assertThat(a.confFile()).isEqualTo(Optional.empty());
     assertThat(a.sets()).isEqualTo(List.of());
+    assertThat(a.toStage()).isEmpty();
+  }
+
+  @Test
+  void toStageBoundsARunAndMustNotComeBeforeFromStage() {
+    assertThat(parse("run", "--to-stage", "rank").toStage()).contains(Stage.RANK);
+    assertThat(CliArguments.DEFAULT_TO_STAGE).isEqualTo(Stage.TRAIN);
+    assertThatThrownBy(() -> parse("run", "--from-stage", "train", "--to-stage", "rank"))
+        .isInstanceOf(CliArguments.UsageError.class)
+        .hasMessage("--from-stage train comes after --to-stage rank");
+    assertThatThrownBy(() -> parse("run", "--to-stage", "paint"))
+        .hasMessageStartingWith("--to-stage paint: expected one of");
+    assertThatThrownBy(() -> parse("rank", "--conf", "c.conf", "--to-stage", "rank"))
+        .hasMessage("argument --to-stage is only valid with 'run'");
   }
 
   @Test
