@@ -1,92 +1,115 @@
 package ai.finerewards.core.clip;
 
 import ai.finerewards.core.image.PilResize;
-import ai.finerewards.core.image.PixelNormalizer;
+import ai.finerewards.core.image.PixelNormalization;
+import ai.finerewards.core.image.ResampleFilter;
 import ai.finerewards.core.image.RgbImage;
+import ai.finerewards.core.io.HostTensor;
 import ai.finerewards.core.model.ModelError;
 import ai.finerewards.core.model.ModelManifest;
-import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.io.Serializable;
+import java.util.List;
 
 /**
- * CLIPImageProcessor as the clip manifest records it: shortest edge to S with PIL bicubic on uint8
- * (long edge {@code int(S * long / short)}), center crop, rescale, normalise, CHW.
+ * CLIPImageProcessor as the CLIP manifest describes it ({@code preprocessing.image}): resize so
+ * the shortest edge is S (long edge {@code int(S * long / short)}, truncated) with PIL's filter on
+ * uint8, center crop at {@code ((h - ch) // 2, (w - cw) // 2)}, rescale, normalise, CHW.
+ * Stateless and thread-safe; the image tower's input for zero-shot labelling.
  */
-public final class ClipImagePreprocessor {
+public final class ClipImagePreprocessor implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final int shortestEdge;
-  private final int cropH;
-  private final int cropW;
-  private final PilResize.Filter filter;
-  private final PixelNormalizer normalizer;
+  private final int cropWidth;
+  private final int cropHeight;
+  private final ResampleFilter filter;
+  private final PixelNormalization normalization;
 
-  public ClipImagePreprocessor(int shortestEdge, int cropH, int cropW, PilResize.Filter filter, PixelNormalizer normalizer) {
+  public ClipImagePreprocessor(
+      int shortestEdge, int cropWidth, int cropHeight, ResampleFilter filter, PixelNormalization normalization) {
     this.shortestEdge = shortestEdge;
-    this.cropH = cropH;
-    this.cropW = cropW;
+    this.cropWidth = cropWidth;
+    this.cropHeight = cropHeight;
     this.filter = filter;
-    this.normalizer = normalizer;
+    this.normalization = normalization;
   }
 
-  /** From {@code preprocessing.image} of a clip manifest; a missing field names the manifest. */
-  public static ClipImagePreprocessor from(ModelManifest manifest) {
+  /** From the manifest of a CLIP export; a ModelError naming the manifest and field when unusable. */
+  public static ClipImagePreprocessor fromManifest(ModelManifest manifest) {
+    String origin = manifest.origin();
+    JsonElement image = manifest.preprocessing().get("image");
+    if (image == null || !image.isJsonObject()) {
+      throw new ModelError(origin + ": field 'preprocessing.image' = " + image
+          + ": expected the CLIPImageProcessor settings object");
+    }
+    JsonObject o = image.getAsJsonObject();
+    JsonObject resize = object(o, "resize", origin);
+    JsonObject crop = object(o, "center_crop", origin);
+    JsonElement doCrop = o.get("do_center_crop");
+    if (doCrop == null || !doCrop.getAsBoolean()) {
+      throw new ModelError(origin + ": field 'preprocessing.image.do_center_crop' = " + doCrop
+          + ": expected true (other settings are not implemented)");
+    }
     try {
-      JsonObject img = manifest.preprocessing().getAsJsonObject("image");
-      JsonObject resize = img.getAsJsonObject("resize");
-      JsonObject crop = img.getAsJsonObject("center_crop");
-      return new ClipImagePreprocessor(resize.get("shortest_edge").getAsInt(),
-          crop.get("height").getAsInt(), crop.get("width").getAsInt(),
-          PilResize.Filter.named(resize.get("resample").getAsString()),
-          new PixelNormalizer(img.get("rescale_factor").getAsDouble(),
-              floats(img.getAsJsonArray("image_mean")), floats(img.getAsJsonArray("image_std"))));
-    } catch (RuntimeException e) {
-      throw new ModelError(manifest.origin() + ": preprocessing.image is not a CLIPImageProcessor description "
-          + "(needs resize.shortest_edge, resize.resample, center_crop, rescale_factor, image_mean, image_std): " + e);
+      return new ClipImagePreprocessor(
+          positive(resize, "shortest_edge", "resize", origin),
+          positive(crop, "width", "center_crop", origin), positive(crop, "height", "center_crop", origin),
+          ResampleFilter.named(resize.has("resample") ? resize.get("resample").getAsString() : "(missing)"),
+          PixelNormalization.fromManifest(o, origin));
+    } catch (IllegalArgumentException e) {
+      throw new ModelError(e.getMessage().startsWith(origin) ? e.getMessage() : origin + ": " + e.getMessage(), e);
     }
   }
 
-  private static float[] floats(JsonArray a) {
-    float[] f = new float[a.size()];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = a.get(i).getAsFloat();
+  private static JsonObject object(JsonObject o, String field, String origin) {
+    JsonElement e = o.get(field);
+    if (e == null || !e.isJsonObject()) {
+      throw new ModelError(origin + ": field 'preprocessing.image." + field + "' = " + e + ": expected an object");
     }
-    return f;
+    return e.getAsJsonObject();
   }
 
-  public int height() {
-    return cropH;
-  }
-
-  public int width() {
-    return cropW;
-  }
-
-  /** The shortest-edge resize alone (exposed for the golden test of the intermediate image). */
-  public RgbImage resize(RgbImage image) {
-    int h = image.height();
-    int w = image.width();
-    int shortSide = Math.min(h, w);
-    int longSide = Math.max(h, w);
-    int newLong = (int) ((double) (shortestEdge * longSide) / shortSide);
-    return h <= w
-        ? PilResize.resize(image, shortestEdge, newLong, filter)
-        : PilResize.resize(image, newLong, shortestEdge, filter);
-  }
-
-  /** Writes the preprocessed image as [3, cropH, cropW] into {@code out} at {@code offset}. */
-  public void write(RgbImage image, float[] out, int offset) {
-    RgbImage resized = resize(image);
-    int top = (resized.height() - cropH) / 2;
-    int left = (resized.width() - cropW) / 2;
-    if (top < 0 || left < 0) {
-      throw new IllegalStateException("resized image " + resized.height() + "x" + resized.width()
-          + " is smaller than the crop " + cropH + "x" + cropW);
+  private static int positive(JsonObject r, String field, String where, String origin) {
+    JsonElement e = r.get(field);
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() || e.getAsInt() <= 0) {
+      throw new IllegalArgumentException(origin + ": preprocessing.image." + where + "." + field + " = " + e
+          + ": expected a positive integer");
     }
-    normalizer.writeChw(resized.crop(top, left, top + cropH, left + cropW), out, offset, cropH, cropW);
+    return e.getAsInt();
   }
 
-  public float[] preprocess(RgbImage image) {
-    float[] out = new float[3 * cropH * cropW];
-    write(image, out, 0);
-    return out;
+  /** The shortest-edge resize (uint8, before the crop). */
+  public RgbImage resize(RgbImage img) {
+    int w = img.width();
+    int h = img.height();
+    int shortSide = Math.min(w, h);
+    int longSide = Math.max(w, h);
+    // transformers: int(size * long / short) in floating point, truncated.
+    int newLong = (int) ((double) shortestEdge * longSide / shortSide);
+    int newW = w <= h ? shortestEdge : newLong;
+    int newH = w <= h ? newLong : shortestEdge;
+    return PilResize.resize(img, newW, newH, filter);
+  }
+
+  /** Resize then center crop: the uint8 image the tower sees. */
+  public RgbImage resizeAndCrop(RgbImage img) {
+    RgbImage r = resize(img);
+    if (r.width() < cropWidth || r.height() < cropHeight) {
+      throw new IllegalArgumentException("image of " + img.width() + "x" + img.height() + " resizes to "
+          + r.width() + "x" + r.height() + ", smaller than the " + cropWidth + "x" + cropHeight + " crop");
+    }
+    return r.crop((r.width() - cropWidth) / 2, (r.height() - cropHeight) / 2, cropWidth, cropHeight);
+  }
+
+  /** {@code pixel_values} [B, 3, cropHeight, cropWidth] float32 for a batch of images. */
+  public HostTensor pixelValues(List<RgbImage> images) {
+    int per = 3 * cropWidth * cropHeight;
+    float[] out = new float[images.size() * per];
+    for (int i = 0; i < images.size(); i++) {
+      normalization.toChw(resizeAndCrop(images.get(i)), out, i * per);
+    }
+    return HostTensor.ofFloats(out, images.size(), 3, cropHeight, cropWidth);
   }
 }

@@ -1,148 +1,131 @@
 package ai.finerewards.core.image;
 
-import java.util.function.DoubleUnaryOperator;
-
 /**
- * PIL's {@code Image.resize} on 8-bit RGB (Pillow's libImaging/Resample.c): separable convolution,
- * horizontal pass first into an 8-bit intermediate, filter support widened by the scale when
- * downscaling (antialiasing), coefficients in 22-bit fixed point with rounding. Hugging Face image
- * processors resize uint8 images through PIL, so matching it bit for bit is what makes the
- * preprocessed tensors equal to the reference's.
+ * {@code PIL.Image.resize(size, resample)} on an 8-bit RGB image, reproduced exactly: Pillow's
+ * separable two-pass convolution (src/libImaging/Resample.c), horizontal pass first, each pass
+ * rounded to uint8. The kernel is widened by the scale when downscaling (antialiasing), weights
+ * are normalised per output pixel and then quantised to 22-bit fixed point, and sums start at one
+ * half for rounding. Any difference from Pillow would show as off-by-one pixels, so the golden
+ * tests compare uint8 results exactly.
  */
 public final class PilResize {
-  private static final int PRECISION_BITS = 32 - 8 - 2;
-
-  /** The resampling filters the exported processors use, with PIL's supports. */
-  public enum Filter {
-    BILINEAR(1.0, x -> {
-      x = Math.abs(x);
-      return x < 1.0 ? 1.0 - x : 0.0;
-    }),
-    BICUBIC(2.0, x -> {
-      final double a = -0.5;
-      x = Math.abs(x);
-      if (x < 1.0) {
-        return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
-      }
-      if (x < 2.0) {
-        return (((x - 5) * x + 8) * x - 4) * a;
-      }
-      return 0.0;
-    });
-
-    final double support;
-    final DoubleUnaryOperator kernel;
-
-    Filter(double support, DoubleUnaryOperator kernel) {
-      this.support = support;
-      this.kernel = kernel;
-    }
-
-    /** The filter named as in the manifests ({@code bilinear}, {@code bicubic}). */
-    public static Filter named(String name) {
-      for (Filter f : values()) {
-        if (f.name().equalsIgnoreCase(name)) {
-          return f;
-        }
-      }
-      throw new IllegalArgumentException("resample filter '" + name + "': expected bilinear or bicubic");
-    }
-  }
+  /** Fixed-point bits of the quantised weights (Pillow: 32 - 8 - 2). */
+  private static final int PRECISION_BITS = 22;
 
   private PilResize() {}
 
-  /** {@code image} resized to {@code outH x outW}. */
-  public static RgbImage resize(RgbImage image, int outH, int outW, Filter filter) {
-    if (outH <= 0 || outW <= 0) {
-      throw new IllegalArgumentException("target size must be positive, got " + outH + "x" + outW);
+  /** The image resized to {@code width x height} (aspect ratio not kept). */
+  public static RgbImage resize(RgbImage in, int width, int height, ResampleFilter filter) {
+    if (width <= 0 || height <= 0) {
+      throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height);
     }
-    RgbImage cur = image;
-    if (outW != image.width()) {
-      cur = horizontal(cur, outW, filter);
+    if (width == in.width() && height == in.height()) {
+      return in; // PIL returns a copy: same pixels
     }
-    if (outH != image.height()) {
-      cur = vertical(cur, outH, filter);
+    Coefficients vertical = Coefficients.of(in.height(), height, filter);
+    // Only the source rows the vertical pass reads go through the horizontal pass.
+    int firstRow = vertical.bounds[0];
+    int lastRow = vertical.bounds[2 * (height - 1)] + vertical.bounds[2 * (height - 1) + 1];
+    byte[] src = in.pixels();
+    int rowOffset = 0;
+    if (width != in.width()) {
+      Coefficients horizontal = Coefficients.of(in.width(), width, filter);
+      src = horizontalPass(in.pixels(), in.width(), firstRow, lastRow - firstRow, width, horizontal);
+      rowOffset = firstRow;
     }
-    return cur;
+    if (height == in.height()) {
+      return new RgbImage(width, height, src); // unchanged height: every row went through, no vertical pass
+    }
+    return new RgbImage(width, height, verticalPass(src, width, rowOffset, height, vertical));
   }
 
-  /** Per output index: first input index, number of taps, and fixed-point weights. */
-  private record Coeffs(int[] start, int[] count, int[][] weights) {}
-
-  private static Coeffs coeffs(int inSize, int outSize, Filter filter) {
-    double scale = (double) inSize / outSize;
-    double filterScale = Math.max(scale, 1.0);
-    double support = filter.support * filterScale;
-    int[] start = new int[outSize];
-    int[] count = new int[outSize];
-    int[][] weights = new int[outSize][];
-    for (int xx = 0; xx < outSize; xx++) {
-      double center = (xx + 0.5) * scale;
-      double ss = 1.0 / filterScale;
-      int xmin = Math.max((int) (center - support + 0.5), 0);
-      int xmax = Math.min((int) (center + support + 0.5), inSize) - xmin;
-      double[] k = new double[Math.max(xmax, 0)];
-      double ww = 0.0;
-      for (int x = 0; x < xmax; x++) {
-        double w = filter.kernel.applyAsDouble((x + xmin - center + 0.5) * ss);
-        k[x] = w;
-        ww += w;
-      }
-      int[] fixed = new int[k.length];
-      for (int x = 0; x < k.length; x++) {
-        double v = ww != 0.0 ? k[x] / ww : k[x];
-        fixed[x] = v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
-      }
-      start[xx] = xmin;
-      count[xx] = k.length;
-      weights[xx] = fixed;
-    }
-    return new Coeffs(start, count, weights);
-  }
-
-  private static int clip8(int acc) {
-    int v = acc >> PRECISION_BITS;
-    return v < 0 ? 0 : Math.min(v, 255);
-  }
-
-  private static RgbImage horizontal(RgbImage in, int outW, Filter filter) {
-    Coeffs c = coeffs(in.width(), outW, filter);
-    int h = in.height();
-    int[] src = in.pixels();
-    int[] out = new int[h * outW * 3];
-    for (int y = 0; y < h; y++) {
-      int row = y * in.width();
-      for (int xx = 0; xx < outW; xx++) {
-        int[] k = c.weights[xx];
-        for (int ch = 0; ch < 3; ch++) {
-          int acc = 1 << (PRECISION_BITS - 1);
-          for (int x = 0; x < c.count[xx]; x++) {
-            acc += src[(row + c.start[xx] + x) * 3 + ch] * k[x];
+  private static byte[] horizontalPass(
+      byte[] src, int srcWidth, int firstRow, int rows, int outWidth, Coefficients k) {
+    byte[] out = new byte[rows * outWidth * 3];
+    for (int y = 0; y < rows; y++) {
+      int rowBase = (y + firstRow) * srcWidth * 3;
+      for (int x = 0; x < outWidth; x++) {
+        int min = k.bounds[2 * x];
+        int n = k.bounds[2 * x + 1];
+        int kBase = x * k.size;
+        for (int c = 0; c < 3; c++) {
+          int ss = 1 << (PRECISION_BITS - 1);
+          for (int i = 0; i < n; i++) {
+            ss += (src[rowBase + (min + i) * 3 + c] & 0xff) * k.weights[kBase + i];
           }
-          out[(y * outW + xx) * 3 + ch] = clip8(acc);
+          out[(y * outWidth + x) * 3 + c] = clip8(ss);
         }
       }
     }
-    return new RgbImage(h, outW, out);
+    return out;
   }
 
-  private static RgbImage vertical(RgbImage in, int outH, Filter filter) {
-    Coeffs c = coeffs(in.height(), outH, filter);
-    int w = in.width();
-    int[] src = in.pixels();
-    int[] out = new int[outH * w * 3];
-    for (int yy = 0; yy < outH; yy++) {
-      int[] k = c.weights[yy];
-      for (int x = 0; x < w; x++) {
-        for (int ch = 0; ch < 3; ch++) {
-          int acc = 1 << (PRECISION_BITS - 1);
-          for (int y = 0; y < c.count[yy]; y++) {
-            acc += src[((c.start[yy] + y) * w + x) * 3 + ch] * k[y];
+  private static byte[] verticalPass(
+      byte[] src, int width, int rowOffset, int outHeight, Coefficients k) {
+    byte[] out = new byte[outHeight * width * 3];
+    for (int y = 0; y < outHeight; y++) {
+      int min = k.bounds[2 * y] - rowOffset;
+      int n = k.bounds[2 * y + 1];
+      int kBase = y * k.size;
+      for (int x = 0; x < width; x++) {
+        for (int c = 0; c < 3; c++) {
+          int ss = 1 << (PRECISION_BITS - 1);
+          for (int i = 0; i < n; i++) {
+            ss += (src[((min + i) * width + x) * 3 + c] & 0xff) * k.weights[kBase + i];
           }
-          out[(yy * w + x) * 3 + ch] = clip8(acc);
+          out[(y * width + x) * 3 + c] = clip8(ss);
         }
       }
     }
-    return new RgbImage(outH, w, out);
+    return out;
+  }
+
+  /** Pillow's clip8: the fixed-point sum shifted down (an arithmetic shift) and clamped. */
+  private static byte clip8(int ss) {
+    int v = ss >> PRECISION_BITS;
+    return (byte) (v < 0 ? 0 : Math.min(v, 255));
+  }
+
+  /** Per output pixel: the first source index, the tap count and the quantised weights. */
+  private static final class Coefficients {
+    final int size;
+    final int[] bounds;
+    final int[] weights;
+
+    private Coefficients(int size, int[] bounds, int[] weights) {
+      this.size = size;
+      this.bounds = bounds;
+      this.weights = weights;
+    }
+
+    static Coefficients of(int inSize, int outSize, ResampleFilter filter) {
+      double scale = (double) inSize / outSize;
+      double filterScale = Math.max(scale, 1.0);
+      double support = filter.support() * filterScale;
+      int size = (int) Math.ceil(support) * 2 + 1;
+      int[] bounds = new int[outSize * 2];
+      int[] weights = new int[outSize * size];
+      double[] w = new double[size];
+      for (int xx = 0; xx < outSize; xx++) {
+        double center = (xx + 0.5) * scale;
+        double ss = 1.0 / filterScale;
+        // C's (int) cast truncates toward zero, as Java's does.
+        int min = Math.max((int) (center - support + 0.5), 0);
+        int max = Math.min((int) (center + support + 0.5), inSize) - min;
+        double total = 0.0;
+        for (int x = 0; x < max; x++) {
+          w[x] = filter.weight((x + min - center + 0.5) * ss);
+          total += w[x];
+        }
+        for (int x = 0; x < max; x++) {
+          double normalised = total != 0.0 ? w[x] / total : w[x];
+          double fixed = normalised * (1 << PRECISION_BITS);
+          weights[xx * size + x] = (int) (normalised < 0 ? -0.5 + fixed : 0.5 + fixed);
+        }
+        bounds[2 * xx] = min;
+        bounds[2 * xx + 1] = max;
+      }
+      return new Coefficients(size, bounds, weights);
+    }
   }
 }

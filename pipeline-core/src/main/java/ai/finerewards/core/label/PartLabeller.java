@@ -43,15 +43,13 @@ public final class PartLabeller {
   /** One label per part, in part order. */
   public List<PartLabel> label(RgbImage image, List<SegmentedPart> parts) throws TranslateException {
     List<PartLabel> out = new ArrayList<>(parts.size());
-    int plane = 3 * preprocessor.height() * preprocessor.width();
     for (int start = 0; start < parts.size(); start += batchSize) {
       List<SegmentedPart> batch = parts.subList(start, Math.min(parts.size(), start + batchSize));
-      float[] pixels = new float[batch.size() * plane];
-      for (int i = 0; i < batch.size(); i++) {
-        preprocessor.write(maskedCrop(image, batch.get(i), background), pixels, i * plane);
+      List<RgbImage> crops = new ArrayList<>(batch.size());
+      for (SegmentedPart p : batch) {
+        crops.add(maskedCrop(image, p, background));
       }
-      HostTensor emb = imageEncoder.predict(List.of(HostTensor.ofFloats(pixels, batch.size(), 3,
-          preprocessor.height(), preprocessor.width()))).get(0);
+      HostTensor emb = imageEncoder.predict(List.of(preprocessor.pixelValues(crops))).get(0);
       for (int i = 0; i < batch.size(); i++) {
         out.add(choose(emb.floats(), i * vocabulary.dim()));
       }
@@ -61,20 +59,20 @@ public final class PartLabeller {
 
   /** The part's bounding box crop with pixels outside its mask set to {@code background}. */
   public static RgbImage maskedCrop(RgbImage image, SegmentedPart part, int[] background) {
-    RgbImage crop = image.crop(part.y0(), part.x0(), part.y1(), part.x1());
-    int[] px = crop.pixels().clone();
+    RgbImage crop = image.crop(part.x0(), part.y0(), part.x1() - part.x0(), part.y1() - part.y0());
+    byte[] px = crop.pixels().clone();
     boolean[] mask = part.mask();
     for (int y = 0; y < crop.height(); y++) {
       for (int x = 0; x < crop.width(); x++) {
         if (!mask[(part.y0() + y) * image.width() + part.x0() + x]) {
           int i = (y * crop.width() + x) * 3;
-          px[i] = background[0];
-          px[i + 1] = background[1];
-          px[i + 2] = background[2];
+          px[i] = (byte) background[0];
+          px[i + 1] = (byte) background[1];
+          px[i + 2] = (byte) background[2];
         }
       }
     }
-    return new RgbImage(crop.height(), crop.width(), px);
+    return new RgbImage(crop.width(), crop.height(), px);
   }
 
   /** Softmax over the vocabulary of one image embedding; ties go to the earlier label. */

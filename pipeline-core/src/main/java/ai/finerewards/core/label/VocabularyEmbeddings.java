@@ -1,10 +1,6 @@
 package ai.finerewards.core.label;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.translate.TranslateException;
-import ai.finerewards.core.clip.ClipTextIds;
-import ai.finerewards.core.io.HostTensor;
-import ai.finerewards.core.model.PredictorLease;
+import ai.finerewards.core.clip.ClipTextEmbedder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +19,6 @@ public final class VocabularyEmbeddings {
   private final float[] embeddings;
   private final int dim;
 
-  /** A function that embeds a batch of [n, maxLength] ids into [n, D] (the text tower). */
-  public interface TextTower {
-    HostTensor embed(HostTensor ids) throws TranslateException;
-  }
-
   VocabularyEmbeddings(List<String> labels, float[] embeddings, int dim) {
     this.labels = List.copyOf(labels);
     this.embeddings = embeddings;
@@ -45,27 +36,23 @@ public final class VocabularyEmbeddings {
   }
 
   /** Embeds {@code template} with each label through the text tower, {@code batch} labels at a time. */
-  public static VocabularyEmbeddings compute(LabelVocabulary vocab, String template, HuggingFaceTokenizer tokenizer,
-      ClipTextIds ids, PredictorLease<List<HostTensor>, List<HostTensor>> textEncoder, int batch) {
+  public static VocabularyEmbeddings compute(LabelVocabulary vocab, String template, ClipTextEmbedder embedder, int batch) {
     List<String> labels = vocab.labels();
     float[] all = null;
     int dim = -1;
-    try {
-      for (int start = 0; start < labels.size(); start += batch) {
-        List<String> texts = new ArrayList<>();
-        for (String l : labels.subList(start, Math.min(labels.size(), start + batch))) {
-          texts.add(template.replace("{label}", l));
-        }
-        long[] idArr = ids.encode(tokenizer, texts);
-        HostTensor out = textEncoder.predict(List.of(HostTensor.ofLongs(idArr, texts.size(), ids.maxLength()))).get(0);
-        if (all == null) {
-          dim = (int) out.shape()[1];
-          all = new float[labels.size() * dim];
-        }
-        System.arraycopy(out.floats(), 0, all, start * dim, texts.size() * dim);
+    for (int start = 0; start < labels.size(); start += batch) {
+      List<String> texts = new ArrayList<>();
+      for (String l : labels.subList(start, Math.min(labels.size(), start + batch))) {
+        texts.add(template.replace("{label}", l));
       }
-    } catch (TranslateException e) {
-      throw new IllegalStateException("CLIP text tower failed on the label vocabulary " + vocab.source(), e);
+      List<float[]> rows = embedder.embed(texts);
+      if (all == null) {
+        dim = rows.get(0).length;
+        all = new float[labels.size() * dim];
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        System.arraycopy(rows.get(i), 0, all, (start + i) * dim, dim);
+      }
     }
     COMPUTED.incrementAndGet();
     return new VocabularyEmbeddings(labels, all, dim);

@@ -1,11 +1,11 @@
 package ai.finerewards.core.segment;
 
 import ai.finerewards.core.image.PilResize;
-import ai.finerewards.core.image.PixelNormalizer;
+import ai.finerewards.core.image.PixelNormalization;
+import ai.finerewards.core.image.ResampleFilter;
 import ai.finerewards.core.image.RgbImage;
 import ai.finerewards.core.model.ModelError;
 import ai.finerewards.core.model.ModelManifest;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 /**
@@ -17,8 +17,8 @@ public final class SamPreprocessor {
   private final int longestEdge;
   private final int padH;
   private final int padW;
-  private final PilResize.Filter filter;
-  private final PixelNormalizer normalizer;
+  private final ResampleFilter filter;
+  private final PixelNormalization normalizer;
 
   /** One image ready for the encoder. */
   public record Prepared(float[] pixelValues, int originalH, int originalW, int resizedH, int resizedW) {
@@ -32,7 +32,7 @@ public final class SamPreprocessor {
     }
   }
 
-  public SamPreprocessor(int longestEdge, int padH, int padW, PilResize.Filter filter, PixelNormalizer normalizer) {
+  public SamPreprocessor(int longestEdge, int padH, int padW, ResampleFilter filter, PixelNormalization normalizer) {
     this.longestEdge = longestEdge;
     this.padH = padH;
     this.padW = padW;
@@ -50,21 +50,12 @@ public final class SamPreprocessor {
           resize.get("longest_edge").getAsInt(),
           pad.get("height").getAsInt(),
           pad.get("width").getAsInt(),
-          PilResize.Filter.named(resize.get("resample").getAsString()),
-          new PixelNormalizer(img.get("rescale_factor").getAsDouble(),
-              floats(img.getAsJsonArray("image_mean")), floats(img.getAsJsonArray("image_std"))));
+          ResampleFilter.named(resize.get("resample").getAsString()),
+          PixelNormalization.fromManifest(img, manifest.origin()));
     } catch (RuntimeException e) {
       throw new ModelError(manifest.origin() + ": preprocessing.image is not a SamImageProcessor description "
           + "(needs resize.longest_edge, resize.resample, pad_size, rescale_factor, image_mean, image_std): " + e);
     }
-  }
-
-  static float[] floats(JsonArray a) {
-    float[] f = new float[a.size()];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = a.get(i).getAsFloat();
-    }
-    return f;
   }
 
   public int padH() {
@@ -81,9 +72,16 @@ public final class SamPreprocessor {
     double scale = (double) longestEdge / Math.max(h, w);
     int newH = (int) (h * scale + 0.5);
     int newW = (int) (w * scale + 0.5);
-    RgbImage resized = PilResize.resize(image, newH, newW, filter);
+    RgbImage resized = PilResize.resize(image, newW, newH, filter);
+    float[] dense = new float[3 * newH * newW];
+    normalizer.toChw(resized, dense, 0);
+    // Pad bottom and right with 0.0 after normalisation, as SamImageProcessor does.
     float[] out = new float[3 * padH * padW];
-    normalizer.writeChw(resized, out, 0, padH, padW);
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < newH; y++) {
+        System.arraycopy(dense, (c * newH + y) * newW, out, (c * padH + y) * padW, newW);
+      }
+    }
     return new Prepared(out, h, w, newH, newW);
   }
 }

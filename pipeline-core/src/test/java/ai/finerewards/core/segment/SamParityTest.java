@@ -39,11 +39,11 @@ class SamParityTest {
     HostTensor t = g.tensor("image_uint8");
     long[] s = t.shape();
     long[] v = t.longs();
-    int[] px = new int[v.length];
+    byte[] px = new byte[v.length];
     for (int i = 0; i < v.length; i++) {
-      px[i] = (int) v[i];
+      px[i] = (byte) v[i];
     }
-    return new RgbImage((int) s[0], (int) s[1], px);
+    return new RgbImage((int) s[1], (int) s[0], px);
   }
 
   @Test
