@@ -41,6 +41,49 @@ public final class TinyModelFixtures {
         TorchScriptModels.spec(directory(family), component, Device.cpu(), "auto", false), new TensorTranslator());
   }
 
+  /**
+   * reference.conf with every model family pointing at models/tiny/ and {@code overrides} (HOCON)
+   * on top, resolved: what a stage sees.
+   */
+  public static com.typesafe.config.Config config(String overrides) {
+    StringBuilder models = new StringBuilder();
+    for (String f : List.of("diffusion", "clip", "captioner", "segmenter", "llm")) {
+      models.append("finerewards.models.").append(f).append(" = \"").append(dir(f)).append("\"\n");
+    }
+    return com.typesafe.config.ConfigFactory.parseString(overrides)
+        .withFallback(com.typesafe.config.ConfigFactory.parseString(models.toString()))
+        .withFallback(com.typesafe.config.ConfigFactory.defaultReference()).resolve();
+  }
+
+  /** A PNG of {@code w x h} with a few flat shapes on a gradient, deterministic in {@code seed}. */
+  public static byte[] shapesPng(int w, int h, int seed) {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.util.Random rnd = new java.util.Random(seed);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, ((x * 255 / w) << 16) | ((y * 255 / h) << 8) | 90);
+      }
+    }
+    java.awt.Graphics2D g = img.createGraphics();
+    for (int k = 0; k < 3; k++) {
+      g.setColor(new java.awt.Color(rnd.nextInt(256), rnd.nextInt(256), rnd.nextInt(256)));
+      int cw = w / 4 + rnd.nextInt(w / 3);
+      int ch = h / 4 + rnd.nextInt(h / 3);
+      if (k % 2 == 0) {
+        g.fillOval(rnd.nextInt(w - cw), rnd.nextInt(h - ch), cw, ch);
+      } else {
+        g.fillRect(rnd.nextInt(w - cw), rnd.nextInt(h - ch), cw, ch);
+      }
+    }
+    g.dispose();
+    try (java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream()) {
+      javax.imageio.ImageIO.write(img, "png", out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static Safetensors golden(String family, String name) {
     return Safetensors.read(dir(family).resolve("golden").resolve(name + ".safetensors"));
   }

@@ -3,6 +3,11 @@ package ai.finerewards.core.llm;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.translate.TranslateException;
 import ai.finerewards.core.io.HostTensor;
+import ai.finerewards.core.model.ModelCache;
+import ai.finerewards.core.model.ModelDirectory;
+import ai.finerewards.core.model.ModelError;
+import ai.finerewards.core.model.ModelIds;
+import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.model.PredictorLease;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * attention mask 0; the last position's logits at the ids of "1", "2", "3" give the answer.
  * Not thread-safe (one lease per task thread).
  */
-public final class LlmScorer {
+public final class LlmScorer implements AutoCloseable {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
 
   private final ChatFormat chat;
@@ -38,6 +43,52 @@ public final class LlmScorer {
     this.tokenizer = tokenizer;
     this.batchSize = batchSize;
     this.lm = lm;
+  }
+
+  /**
+   * A scorer on the configured {@code llm} family for one task thread; closing it closes its
+   * tokenizer and lease (the model stays in the cache).
+   */
+  public static LlmScorer open(ModelRuntime runtime, ScoreConfig config, List<String> gpuAddresses) {
+    ModelDirectory dir = runtime.directory("llm");
+    dir.manifest().checkFamily("llm");
+    ChatFormat chat = ChatFormat.from(dir.manifest());
+    HuggingFaceTokenizer tokenizer;
+    try {
+      tokenizer = HuggingFaceTokenizer.newInstance(dir.tokenizerFile());
+    } catch (java.io.IOException e) {
+      throw new ModelError("cannot load " + dir.tokenizerFile() + ": " + e.getMessage(), e);
+    }
+    try {
+      PredictorLease<List<HostTensor>, HostTensor> lm = ModelCache.get().predictor(
+          runtime.torchScript("llm", "lm", gpuAddresses, false), new LastLogitsTranslator());
+      LlmScorer s = new LlmScorer(chat, config.question(), tokenizer, config.batchSize(), lm);
+      s.owned = true;
+      s.modelId = ModelIds.of(dir);
+      return s;
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  private boolean owned;
+  private String modelId = "";
+
+  /** The LLM's model id ({@code <checkpoint>@<hash>}); empty for a scorer not built by {@link #open}. */
+  public String modelId() {
+    return modelId;
+  }
+
+  @Override
+  public void close() {
+    if (owned) {
+      try {
+        lm.close();
+      } finally {
+        tokenizer.close();
+      }
+    }
   }
 
   /** LLM forward passes run by scorers in this JVM (for the benchmark's passes-per-pair figure). */
