@@ -2,6 +2,8 @@ package ai.finerewards.jobs;
 
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.stages.RankJob;
+import ai.finerewards.jobs.stages.ScoreJob;
+import ai.finerewards.jobs.stages.SegmentJob;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -11,6 +13,8 @@ public final class StageJobs {
   private static final Map<Stage, StageJob> BUILT = new EnumMap<>(Stage.class);
 
   static {
+    BUILT.put(Stage.SEGMENT, new SegmentJob());
+    BUILT.put(Stage.SCORE, new ScoreJob());
     BUILT.put(Stage.RANK, new RankJob());
   }
 
