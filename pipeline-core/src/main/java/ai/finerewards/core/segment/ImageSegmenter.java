@@ -1,5 +1,6 @@
 package ai.finerewards.core.segment;
 
+import ai.djl.translate.TranslateException;
 import ai.finerewards.core.clip.ClipImagePreprocessor;
 import ai.finerewards.core.clip.ClipTextEmbedder;
 import ai.finerewards.core.image.ImageDecodeException;
@@ -100,7 +101,10 @@ public final class ImageSegmenter implements AutoCloseable {
     return e.getAsFloat();
   }
 
-  /** Segments and labels one encoded image; a bad image or a model failure becomes the row's error. */
+  /**
+   * Segments and labels one encoded image. An undecodable image is the row's error; a model failure
+   * is thrown, so the task fails and Spark retries it instead of writing a row of errors.
+   */
   public Result segment(byte[] encodedImage) {
     RgbImage image;
     try {
@@ -116,8 +120,9 @@ public final class ImageSegmenter implements AutoCloseable {
         out.add(new LabelledPart(parts.get(i), labels.get(i).label(), labels.get(i).prob()));
       }
       return new Result(out, null);
-    } catch (Exception e) {
-      return new Result(null, "segmentation failed: " + e);
+    } catch (TranslateException e) {
+      throw new ModelError("segmenter or CLIP forward failed on a " + image.width() + "x" + image.height()
+          + " image: " + e.getMessage(), e);
     }
   }
 

@@ -44,7 +44,7 @@ public final class ScoreJob implements StageJob {
   @Override
   public List<Input> inputs(Config config, int round) {
     return List.of(new Input(Tables.SEGMENTS.name(), round, Stage.writerOf(Tables.SEGMENTS.name())),
-        new Input(Tables.PROMPTS.name(), round, Stage.writerOf(Tables.SAMPLES.name())));
+        new Input(Tables.PROMPTS.name(), round, Stage.GENERATE.cliName()));
   }
 
   @Override
@@ -58,7 +58,7 @@ public final class ScoreJob implements StageJob {
     ModelRuntime runtime = ModelRuntime.from(ctx.config());
     int round = ctx.round();
     Dataset<Row> segments = ctx.tables().read(Tables.SEGMENTS, round, "segment");
-    Dataset<Row> prompts = ctx.tables().read(Tables.PROMPTS, round, Stage.writerOf(Tables.SAMPLES.name()))
+    Dataset<Row> prompts = ctx.tables().read(Tables.PROMPTS, round, Stage.GENERATE.cliName())
         .select("prompt_id", "prompt");
 
     // Distinct labels per image in first-appearance (part) order.
