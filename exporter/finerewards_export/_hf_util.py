@@ -14,9 +14,10 @@ from typing import Any, Iterable, Sequence
 
 import torch
 
+from .device_agnostic import fixed_devices_in_file, make_device_agnostic
 from .errors import ExportError, require_dir, require_safetensors
 from .golden import save_json, save_tensors
-from .tracing import trace_and_save, verify_traced
+from .tracing import trace_and_save
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
@@ -100,7 +101,8 @@ def trace_and_verify(module: torch.nn.Module, example_inputs: tuple, path: str,
 
     ``check_inputs`` should include shapes other than the example's (another batch size or
     length) so that a size baked into the trace is caught here, not in Java. Inputs are moved to
-    the device of the module's parameters.
+    the device of the module's parameters. Device constants recorded by the trace are replaced
+    by the inputs' device (see device_agnostic), so one file serves CPU and any GPU.
     """
     module = module.eval()
     device = next(module.parameters()).device
@@ -109,11 +111,21 @@ def trace_and_verify(module: torch.nn.Module, example_inputs: tuple, path: str,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         trace_and_save(module, example_inputs, path)
-    try:
-        verify_traced(path, module, [example_inputs, *check_inputs], atol, os.path.basename(path))
-    except AssertionError as e:
-        raise ExportError(str(e)) from e
-    return torch.jit.load(path, map_location="cpu")
+    traced = torch.jit.load(path, map_location=device)
+    make_device_agnostic(traced)  # runs on the inputs' device, not the tracing device
+    traced.save(path)
+    if fixed_devices_in_file(path):
+        raise ExportError(f"{path}: device constants remain in {fixed_devices_in_file(path)}")
+    loaded = torch.jit.load(path, map_location=device)
+    with torch.no_grad():
+        for inputs in [example_inputs, *check_inputs]:
+            want, got = module(*inputs), loaded(*inputs)
+            want, got = (want if isinstance(want, tuple) else (want,)), (got if isinstance(got, tuple) else (got,))
+            diff = max(max_abs_diff(w, g) for w, g in zip(want, got)) if len(want) == len(got) else float("inf")
+            if not diff <= atol:
+                raise ExportError(f"{path}: reloaded TorchScript differs from eager by {diff:.3g} > {atol} on "
+                                  f"input shapes {[tuple(t.shape) for t in inputs]}")
+    return loaded
 
 
 def tensor_spec(name: str, shape: Sequence[int], dtype: str):

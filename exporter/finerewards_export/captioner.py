@@ -224,6 +224,12 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
     else:
         U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
     model = U.load_pretrained(Blip2ForConditionalGeneration, checkpoint, torch_dt, trust_remote_code).to(dev)
+    lm = model.language_model
+    # hub checkpoints omit the tied lm_head; make sure it was tied, not left randomly initialised
+    if model.config.text_config.tie_word_embeddings and not torch.equal(lm.get_output_embeddings().weight,
+                                                                        lm.get_input_embeddings().weight):
+        raise ExportError(f"{checkpoint}: language_model.lm_head.weight is not the tied embed_tokens matrix "
+                          "after loading (missing from the weights?)")
     if os.path.isfile(os.path.join(checkpoint, "preprocessor_config.json")):
         proc = BlipImageProcessor.from_pretrained(checkpoint)
     else:
@@ -329,7 +335,8 @@ def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
     with torch.no_grad():
         ids = model.generate(pixel_values=pix, do_sample=False, num_beams=1, max_new_tokens=TINY_MAX_NEW_TOKENS)
         prefix = VisionPrefix(model)(pix)
-        bos = EmbedTokens(model)(torch.full((2, 1), gen["bos_token_id"], dtype=torch.int64))
+        bos_ids = torch.full((2, 1), gen["bos_token_id"], dtype=torch.int64)
+        bos = EmbedTokens(model)(bos_ids)
         lm_in = torch.cat([prefix, bos], dim=1)
         lm_mask = torch.ones(lm_in.shape[:2], dtype=torch.int64)
         lm_logits = LanguageModel(model)(lm_in, lm_mask)
@@ -338,6 +345,12 @@ def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
         pad_mask = lm_mask.clone()
         pad_mask[1, :2] = 0
         pad_logits = LanguageModel(model)(pad_in, pad_mask)
+        for name, got, want in (("vision_prefix", vp(pix), prefix), ("embed_tokens", et(bos_ids), bos),
+                                ("lm", lm(lm_in, lm_mask), lm_logits),
+                                ("lm (left-padded)", lm(pad_in, pad_mask), pad_logits)):
+            d = U.max_abs_diff(got, want)
+            if d > 1e-5:
+                raise ExportError(f"{name}.pt differs from eager by {d:.3g} on the golden inputs")
     ours = greedy_with_components(vp, et, lm, pix, gen)
     if not torch.equal(ours, ids):
         raise ExportError(f"the manifest's greedy protocol on the exported components gives {ours.tolist()}, "
@@ -361,7 +374,8 @@ def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
             {"pixel_values": (pix, "input"), "prefix_embeds": (prefix, "output [2, Q, H]")})
     gw.case("lm", "lm.pt on prefix + embed_tokens([bos]) (the first generation step), unpadded and with row 1 "
             "left-padded by masking its first two positions.",
-            {"bos_embeds": (bos, "embed_tokens.pt([[bos], [bos]])"),
+            {"bos_ids": (bos_ids, "[[bos], [bos]]: embed_tokens.pt input"),
+             "bos_embeds": (bos, "embed_tokens.pt(bos_ids)"),
              "inputs_embeds": (lm_in, "concat(prefix_embeds, bos_embeds)"),
              "attention_mask": (lm_mask, "all ones"),
              "logits": (lm_logits, "lm.pt output [2, Q+1, V]"),

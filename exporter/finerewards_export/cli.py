@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 
@@ -17,10 +18,12 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a Hugging Face checkpoint to a DJL-loadable model directory")
     e.add_argument("--family", required=True, choices=sorted(MODULES))
     e.add_argument("--checkpoint", required=True, help="checkpoint directory (safetensors weights only)")
-    e.add_argument("--out", required=True, help="output model directory (created; existing files are replaced)")
-    e.add_argument("--lora-rank", type=int, default=4, help="diffusion: LoRA rank on to_q/to_k/to_v/to_out.0")
+    e.add_argument("--out", required=True, help="output root: the model directory is <out>/<family> (files there are replaced)")
+    e.add_argument("--lora-rank", type=int, help="diffusion: LoRA rank on to_q/to_k/to_v/to_out.0 (default 4)")
     e.add_argument("--dtype", choices=("float32", "float16"), default=None, help="weights dtype (family default if unset)")
     e.add_argument("--device", default="cpu", help="device to trace on; traced files only run on this device type")
+    e.add_argument("--state-dict", help="clip: a fine-tuned CLIP state dict file to load (e.g. HPS v1)")
+    e.add_argument("--max-new-tokens", type=int, help="captioner: greedy caption length written to the manifest")
     e.add_argument(
         "--trust-remote-code",
         action="store_true",
@@ -47,13 +50,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def _export(args) -> int:
     module = load_family(args.family)
-    if args.lora_rank < 1:
+    if args.lora_rank is not None and args.lora_rank < 1:
         raise ExportError(f"--lora-rank must be >= 1, got {args.lora_rank}")
     if args.trust_remote_code:
         print("warning: --trust-remote-code: code shipped with the checkpoint may run", file=sys.stderr)
-    opts = {"lora_rank": args.lora_rank, "device": args.device, "trust_remote_code": args.trust_remote_code}
-    if args.dtype is not None:
-        opts["dtype"] = args.dtype
+    opts = {"device": args.device, "trust_remote_code": args.trust_remote_code}
+    # Family-specific options go to the family only when given, and only if its export names them.
+    accepted = {
+        n for n, p in inspect.signature(module.export).parameters.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    for key in ("lora_rank", "dtype", "state_dict", "max_new_tokens"):
+        value = getattr(args, key)
+        if value is None:
+            continue
+        if key not in accepted:
+            raise ExportError(f"--{key.replace('_', '-')} is not an option of family {args.family!r}")
+        opts[key] = value
     out = module.export(args.checkpoint, args.out, **opts)
     print(f"exported {args.family} to {out}")
     return 0

@@ -1,7 +1,7 @@
 """CLIP (``CLIPModel``, reference ViT-L/14): text and image towers to projected, L2-normalised embeddings.
 
-Output ``<out>/clip/``: ``text_encoder.pt``, ``image_encoder.pt``, ``tokenizer.json`` (padding and
-truncation are described in the manifest, not stored), ``manifest.json`` (with ``logit_scale`` and the exact
+Output ``<out>/clip/``: ``text_encoder.pt``, ``image_encoder.pt``, ``tokenizer.json`` (stores padding
+with ``<|endoftext|>`` and truncation to 77, as DJL needs), ``manifest.json`` (with ``logit_scale`` and the exact
 CLIPImageProcessor steps), and for the tiny model ``golden/``.
 """
 
@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from . import _hf_util as U
-from .tokenizers_tiny import CLIP_MAX_LENGTH, clip_tokenizer_info, save_tokenizer, train_clip_tokenizer
+from .tokenizers_tiny import CLIP_EOS, CLIP_MAX_LENGTH, clip_tokenizer_info, save_tokenizer, train_clip_tokenizer
 from .manifest import ComponentSpec, Manifest, write_manifest
 
 FAMILY = "clip"
@@ -186,6 +186,7 @@ def _preprocessing(proc, tok_info: dict) -> dict:
         },
         "text": {
             **tok_info,
+            "tokenizer_json_pads": "tokenizer.json itself pads to max_length with pad_token and truncates",
             "pooling": "hidden state at the first EOS of each row (the text tower is causal, so padding after "
                        "the EOS does not change the result; there is no attention mask input)",
         },
@@ -271,10 +272,12 @@ def export(checkpoint: str, out: str, state_dict: str | None = None, dtype: str 
 
     tok_path = os.path.join(out_dir, "tokenizer.json")
     if os.path.isfile(os.path.join(checkpoint, "tokenizer.json")):
-        save_tokenizer(Tokenizer.from_file(os.path.join(checkpoint, "tokenizer.json")), out_dir)
+        tok = Tokenizer.from_file(os.path.join(checkpoint, "tokenizer.json"))
     else:
         U.save_tokenizer_json(checkpoint, tok_path, trust_remote_code)
-    tok = Tokenizer.from_file(tok_path)
+        tok = Tokenizer.from_file(tok_path)
+    # DJL's HuggingFaceTokenizer pads with id 0 unless tokenizer.json names the pad token
+    save_tokenizer(tok, out_dir, pad_to=max_len, pad_token=CLIP_EOS)
 
     if os.path.isfile(os.path.join(checkpoint, "preprocessor_config.json")):
         proc = CLIPImageProcessor.from_pretrained(checkpoint)
@@ -327,7 +330,7 @@ def build_tiny(out: str) -> str:
     out_dir = os.path.join(out, FAMILY)
     os.makedirs(out_dir, exist_ok=True)
     model, tok = tiny_model()
-    save_tokenizer(tok, out_dir)
+    save_tokenizer(tok, out_dir, pad_to=TINY_MAX_LEN, pad_token=CLIP_EOS)
     proc = CLIPImageProcessor(size={"shortest_edge": TINY_IMAGE},
                               crop_size={"height": TINY_IMAGE, "width": TINY_IMAGE})
     text_ts, image_ts = _export_towers(model, out_dir, "float32", 1e-5, TINY_MAX_LEN)

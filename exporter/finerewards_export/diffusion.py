@@ -1,6 +1,6 @@
 """The ``diffusion`` family: a diffusers Stable Diffusion 1.x snapshot to four TorchScript files.
 
-Output directory:
+Output directory ``<out>/diffusion/``:
 - ``text_encoder.pt``  input_ids int64 [B,77] -> last_hidden_state [B,77,H]
 - ``unet.pt``          (sample [B,4,h,w], timestep float32 [B], encoder_hidden_states [B,77,H]) -> model output
                        [B,4,h,w], with LoRA (B = 0) on to_q/to_k/to_v/to_out.0 as named parameters
@@ -9,7 +9,8 @@ Output directory:
 - ``scheduler_config.json`` (the snapshot's, verbatim), ``tokenizer.json``, ``manifest.json``
 
 Scaling by the VAE's ``scaling_factor`` is left to the caller on both sides, as in diffusers'
-pipeline and training scripts, so each file is exactly one diffusers module call.
+pipeline and training scripts, so each file computes exactly one diffusers call (and is checked
+against that call after reloading).
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 
 import torch
-
-from . import diffusion_lora as lora
 from diffusers.models.autoencoders.vae import DiagonalGaussianDistribution
 
+from . import diffusion_lora as lora
+from .device_agnostic import fixed_devices_in_file, make_device_agnostic
 from .errors import ExportError, require_dir, require_file, require_safetensors
 from .manifest import ComponentSpec, Manifest, TensorSpec, state_dict_sha256, write_manifest
+from .tokenizers_tiny import save_tokenizer
 from .tracing import trace_and_save, verify_traced
 
+FAMILY = "diffusion"
 ARCHITECTURE = "stable-diffusion-1.x"
 TEXT_MAX_LENGTH = 77
 LORA_SEED = 0  # seed for LoRA A initialisation, so two exports of one checkpoint are identical
@@ -208,7 +210,7 @@ def export(
     trust_remote_code: bool = False,
     source_label: str | None = None,
 ) -> str:
-    """Export a diffusers SD 1.x snapshot directory to ``out``; returns ``out``.
+    """Export a diffusers SD 1.x snapshot directory to ``<out>/diffusion``; returns that directory.
 
     ``trust_remote_code`` is accepted for CLI symmetry but never needed: only diffusers and
     transformers classes are loaded, and snapshots naming other code are refused.
@@ -229,10 +231,12 @@ def export(
         ),
         "component_weights_sha256": hashes,
         "hash_note": "state_dict_sha256 of the float32 weights as loaded, before LoRA injection",
+        "traced_on": torch.device(device).type,
     }
     lora.add_lora(unet, lora_rank, LORA_SEED)
-    export_components(text_encoder, unet, vae, tokenizer, scheduler_path, out, dtype=dtype, device=device, source=source)
-    return out
+    model_dir = os.path.join(out, FAMILY)
+    export_components(text_encoder, unet, vae, tokenizer, scheduler_path, model_dir, dtype=dtype, device=device, source=source)
+    return model_dir
 
 
 def export_components(text_encoder, unet, vae, tokenizer, scheduler_path, out, dtype, device, source) -> Manifest:
@@ -278,21 +282,31 @@ def export_components(text_encoder, unet, vae, tokenizer, scheduler_path, out, d
     max_diffs = {}
     for name, module in modules.items():
         path = os.path.join(out, f"{name}.pt")
-        trace_and_save(module, examples[name][0], path)
+        traced = trace_and_save(module, examples[name][0], path)
+        # Tracing records the trace device as constants (timestep embedding, causal mask): make
+        # them follow the inputs' device so one file runs on CPU and any GPU.
+        make_device_agnostic(traced)
+        traced.save(path)
+        if fixed_devices_in_file(path):
+            raise ExportError(f"{path}: device constants remain in {fixed_devices_in_file(path)}")
         reference = _diffusers_reference(name, module, vae)
         max_diffs[name] = max(verify_traced(path, reference, examples[name], _TOLERANCE[dtype], name, device=device))
         files[name] = path
 
     shutil.copyfile(scheduler_path, os.path.join(out, "scheduler_config.json"))
-    tokenizer.backend_tokenizer.no_padding()
-    tokenizer.backend_tokenizer.no_truncation()
-    with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
-        f.write(tokenizer.backend_tokenizer.to_str(pretty=True))
-        f.write("\n")
+    write_tokenizer(tokenizer, out)
 
     manifest = _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device, source, max_diffs)
     write_manifest(out, manifest)
     return manifest
+
+
+def write_tokenizer(tokenizer, out: str) -> str:
+    """``tokenizer.json`` with padding to 77 with the pad token stored, so DJL pads with the right id.
+
+    A snapshot with only vocab.json/merges.txt (as SD 1.5 ships) was converted to fast on load.
+    """
+    return save_tokenizer(tokenizer.backend_tokenizer, out, pad_to=TEXT_MAX_LENGTH, pad_token=str(tokenizer.pad_token))
 
 
 def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device, source, max_diffs) -> Manifest:
@@ -361,6 +375,8 @@ def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device,
             "max_length": TEXT_MAX_LENGTH,
             "padding": "max_length",
             "truncation": True,
+            "in_tokenizer_json": "tokenizer.json carries this padding (fixed 77, pad_token_id) and truncation "
+            "(77, keeping the final eos); DJL: builder().optPadToMaxLength().optMaxLength(77).optTruncation(true)",
             "bos_token_id": tokenizer.bos_token_id,
             "eos_token_id": tokenizer.eos_token_id,
             "pad_token_id": tokenizer.pad_token_id,
@@ -376,7 +392,7 @@ def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device,
             "alpha": alpha,
             "scaling": alpha / rank,
             "target_modules": list(lora.TARGET_MODULES),
-            "init": f"A ~ normal(0, 1/rank) seeded {LORA_SEED}, B = 0 (so the UNet equals the base model)",
+            "init": f"A: normal, mean 0, std 1/rank, seed {LORA_SEED}; B: zeros (so the UNet equals the base model)",
             "diffusers_file": lora.LORA_FILE,
             "diffusers_note": "save {diffusers_key: tensor} as safetensors; load_lora_weights reads it with "
             "alpha = rank (scaling 1) since no alpha entries are written",
@@ -384,14 +400,19 @@ def _manifest(text_encoder, unet, vae, tokenizer, scheduler_path, dtype, device,
         },
         "tracing": {
             "device": str(device),
-            "device_note": "traced ops record constants on the trace device; trace with --device cuda for GPU use",
+            "device_note": "device constants recorded by tracing are replaced by the inputs' device "
+            "(device_agnostic.py): the files run on CPU or any GPU; parity was verified on the trace device",
             "trace_batch": 2,
-            "verified": "reloaded with torch.jit.load and compared with eager at batch 1, 2, 4 (UNet and VAE also at half the latent side)",
+            "verified": (
+                "reloaded with torch.jit.load and compared with the diffusers/transformers call: text encoder "
+                "and UNet at batch 2 (traced), 1 and 4; UNet also at half the latent side; VAE halves at batch "
+                "1 and 2 and at half the side"
+            ),
             "max_abs_diff_vs_eager": max_diffs,
         },
     }
     return Manifest(
-        family="diffusion",
+        family=FAMILY,
         architecture=ARCHITECTURE,
         dtype=dtype,
         components=components,

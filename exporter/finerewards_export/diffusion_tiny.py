@@ -117,7 +117,7 @@ def write_snapshot(path: str):
 
 def build(root: str) -> str:
     """Build ``root/diffusion``: exported tiny model plus ``golden/``; returns that directory."""
-    out = os.path.join(root, "diffusion")
+    out = os.path.join(root, diffusion.FAMILY)
     _clear(out)
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
@@ -127,7 +127,7 @@ def build(root: str) -> str:
         seed_everything(SEED)
         with tempfile.TemporaryDirectory(prefix="tiny-sd-") as tmp:
             snapshot = write_snapshot(tmp)
-            diffusion.export(snapshot, out, lora_rank=LORA_RANK, source_label="tiny (finerewards_export.diffusion_tiny, seed 0)")
+            diffusion.export(snapshot, root, lora_rank=LORA_RANK, source_label="tiny (finerewards_export.diffusion_tiny, seed 0)")
             text_encoder, unet, vae, tokenizer, scheduler_path = diffusion.load_snapshot(snapshot)
             lora.add_lora(unet, LORA_RANK, diffusion.LORA_SEED)
             for m in (text_encoder, unet, vae):

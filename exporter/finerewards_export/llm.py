@@ -41,8 +41,24 @@ class CausalLM(nn.Module):
     def forward(self, input_ids, attention_mask):
         # as GenerationMixin.prepare_inputs_for_generation: real tokens count 0, 1, ... from the first 1
         position_ids = (attention_mask.cumsum(-1) - 1).masked_fill(attention_mask == 0, 1)
-        return self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                          use_cache=False)[0]
+        return self.model(input_ids=input_ids, attention_mask=self.additive_mask(attention_mask),
+                          position_ids=position_ids, use_cache=False)[0]
+
+    def additive_mask(self, attention_mask):
+        """LLaMA's causal + padding mask [B, 1, T, T] (0 = attend, dtype min = masked), except that a query
+        seeing no key at all (a left-padding position) may see every key.
+
+        With transformers' own mask such a row is all "min"; in fp16, score + min overflows to -inf, the
+        row's softmax is NaN, and the NaN reaches real tokens through 0 * NaN in the next layer's
+        attention. Real rows are unchanged, so their logits equal transformers'.
+        """
+        t = attention_mask.shape[1]
+        causal = torch.ones(t, t, dtype=torch.bool, device=attention_mask.device).tril()
+        allowed = causal[None] & attention_mask[:, None, :].bool()
+        allowed = allowed | ~allowed.any(-1, keepdim=True)
+        dtype = self.model.get_input_embeddings().weight.dtype
+        mask = torch.zeros(allowed.shape, dtype=dtype, device=attention_mask.device)
+        return mask.masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
 
 
 def answer_tokens(tok) -> dict:
@@ -105,7 +121,7 @@ def _components(vocab: int, dtype: str) -> dict[str, ComponentSpec]:
             inputs=[U.tensor_spec("input_ids", [-1, -1], "int64"), U.tensor_spec("attention_mask", [-1, -1], "int64")],
             outputs=[U.tensor_spec("logits", [-1, -1, vocab], dtype)],
             doc="Full forward without a KV cache. attention_mask: 1 = token, 0 = padding (left). "
-                "Position ids come from the mask (cumsum - 1).",
+                "Position ids come from the mask (cumsum - 1). Logits at padding positions are meaningless.",
         )
     }
 

@@ -7,7 +7,6 @@ path. Training is deterministic: the same corpus always gives the same ``tokeniz
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from importlib import resources
@@ -169,11 +168,28 @@ def clip_tokenizer_info(tok: Tokenizer) -> dict:
     }
 
 
-def save_tokenizer(tok: Tokenizer, out_dir: str, name: str = "tokenizer.json") -> str:
-    """Write ``tokenizer.json`` (no padding/truncation stored: as transformers saves it)."""
+def save_tokenizer(
+    tok: Tokenizer,
+    out_dir: str,
+    name: str = "tokenizer.json",
+    pad_to: int | None = None,
+    pad_token: str | None = None,
+) -> str:
+    """Write ``tokenizer.json``; by default with no padding/truncation stored, as transformers saves it.
+
+    With ``pad_to`` the file also carries fixed-length padding with ``pad_token`` and truncation to
+    ``pad_to``. DJL's ``HuggingFaceTokenizer`` pads with id 0 unless the file names a pad token, so
+    a file meant for ``optPadToMaxLength()`` must carry it (checked against DJL 0.36.0).
+    """
     path = os.path.join(out_dir, name)
     tok.no_padding()
     tok.no_truncation()
+    if pad_to is not None:
+        pad_id = tok.token_to_id(pad_token) if pad_token is not None else None
+        if pad_id is None:
+            raise ValueError(f"pad_to={pad_to} needs a pad_token in the vocabulary, got {pad_token!r}")
+        tok.enable_padding(pad_id=pad_id, pad_token=pad_token, length=pad_to)
+        tok.enable_truncation(max_length=pad_to)
     with open(path, "w", encoding="utf-8") as f:
         f.write(tok.to_str(pretty=True))
         f.write("\n")

@@ -11,11 +11,14 @@ import pytest
 import torch
 from PIL import Image
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import captioner
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +191,45 @@ def test_image_token_checkpoints_generate_the_same_ids(model):
     finally:
         model.config.image_token_index = None
     assert torch.equal(out, g["output_ids"])
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "captioner"
+    p, g = golden(d, "prefix"), golden(d, "lm")
+    assert max_diff(on_cuda(d / "vision_prefix.pt", p["pixel_values"]), p["prefix_embeds"]) <= 1e-4
+    assert max_diff(on_cuda(d / "lm.pt", g["inputs_embeds"], g["padded_attention_mask"]), g["padded_logits"]) <= 1e-4
+
+
+def test_checkpoint_with_tied_lm_head_omitted(tmp_path, model):
+    """Hub BLIP-2 OPT checkpoints store no lm_head (tied to embed_tokens): the export must tie it."""
+    from transformers import Blip2ForConditionalGeneration
+
+    cfg = model.config.__class__.from_dict(model.config.to_dict())
+    cfg.torchscript = False
+    tied = Blip2ForConditionalGeneration(cfg)
+    tied.load_state_dict(model.state_dict())
+    tied.tie_weights()
+    d = tmp_path / "ckpt"
+    tied.save_pretrained(d, safe_serialization=True)
+    from safetensors import safe_open
+
+    with safe_open(str(d / "model.safetensors"), "pt") as f:
+        assert "language_model.lm_head.weight" not in f.keys()
+    save_tokenizer(captioner.tiny_model()[1], str(d))
+    out = Path(captioner.export(str(d), str(tmp_path / "out")))
+    g = golden(COMMITTED_TINY / "captioner", "lm")
+    with torch.no_grad():
+        got = torch.jit.load(str(out / "lm.pt"))(g["inputs_embeds"], g["attention_mask"])
+    assert max_diff(got, g["logits"]) <= 1e-5
+
+
+def test_goldens_are_not_vacuous():
+    d = COMMITTED_TINY / "captioner"
+    p, g = golden(d, "prefix"), golden(d, "lm")
+    assert p["prefix_embeds"].std() > 1e-2 and g["logits"].std() > 1e-2
+    assert max_diff(p["prefix_embeds"][0], p["prefix_embeds"][1]) > 1e-2, "different images, different prefixes"

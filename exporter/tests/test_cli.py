@@ -14,8 +14,10 @@ EXPORTER_DIR = Path(__file__).resolve().parents[1]
 if str(EXPORTER_DIR) not in sys.path:  # tests import the package from the source tree
     sys.path.insert(0, str(EXPORTER_DIR))
 
-from finerewards_export import cli, diffusion_tiny, families  # noqa: E402
+from finerewards_export import cli, diffusion, diffusion_tiny, families  # noqa: E402
 from finerewards_export.errors import ExportError, check_torch_version  # noqa: E402
+
+COMMITTED_TOKENIZER = EXPORTER_DIR.parent / "models" / "tiny" / "diffusion" / "tokenizer.json"
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +71,12 @@ def test_bin_only_weights_are_refused(capsys, copy, tmp_path):
     assert not (tmp_path / "out").exists(), "nothing is written before the checks pass"
 
 
+def test_state_dict_option_reaches_only_the_clip_family(capsys, tmp_path):
+    """--state-dict is a clip option: the diffusion exporter must not silently accept it."""
+    rc, err = _export(capsys, tmp_path / "nope", tmp_path / "out", "--state-dict", "hps.pt")
+    assert rc == 2 and "--state-dict is not an option of family 'diffusion'" in err
+
+
 def test_missing_weights(capsys, copy, tmp_path):
     (copy / "vae" / "diffusion_pytorch_model.safetensors").unlink()
     rc, err = _export(capsys, copy, tmp_path / "out")
@@ -102,6 +110,19 @@ def test_invalid_json_names_the_file(capsys, copy, tmp_path):
     assert rc == 2 and str(copy / "model_index.json") in err and "not valid JSON" in err
 
 
+def test_snapshot_with_only_slow_tokenizer_files(copy, tmp_path):
+    """SD 1.5 ships tokenizer/vocab.json + merges.txt without tokenizer.json: it is converted."""
+    from tokenizers import Tokenizer
+
+    (copy / "tokenizer" / "tokenizer.json").unlink()
+    tokenizer = diffusion.load_snapshot(str(copy))[3]
+    path = diffusion.write_tokenizer(tokenizer, str(tmp_path))
+    converted, committed = Tokenizer.from_file(path), Tokenizer.from_file(str(COMMITTED_TOKENIZER))
+    for text in ["a cat sitting on a red chair", "Two DOGS, 1 frisbee!", "Zürich café", ""]:
+        ids = converted.encode(text).ids
+        assert ids == committed.encode(text).ids and len(ids) == 77, text
+
+
 def test_trust_remote_code_is_off_by_default():
     args = cli._parser().parse_args(["export", "--family", "diffusion", "--checkpoint", "c", "--out", "o"])
     assert args.trust_remote_code is False
@@ -132,8 +153,8 @@ def test_unavailable_family_is_skipped_with_a_message(capsys, monkeypatch, tmp_p
 
 
 def test_export_command_writes_a_loadable_model_directory(capsys, snapshot, tmp_path):
-    out = tmp_path / "sd"
-    rc, err = _export(capsys, snapshot, out, "--lora-rank", "2")
+    rc, err = _export(capsys, snapshot, tmp_path, "--lora-rank", "2")
+    out = tmp_path / "diffusion"
     assert rc == 0, err
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "scheduler_config.json", "text_encoder.pt", "tokenizer.json", "unet.pt", "vae_decoder.pt", "vae_encoder.pt"]

@@ -12,11 +12,14 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import clip
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +105,14 @@ def test_tokenizer_golden_ids(built):
     meta = golden_json(built, "text")
     tok = Tokenizer.from_file(f"{built}/tokenizer.json")
     info = json.loads(open(f"{built}/manifest.json").read())["preprocessing"]["text"]
-    for text, ids in zip(meta["texts"], meta["input_ids"]):
-        enc = tok.encode(text).ids
-        assert enc[0] == info["bos_token_id"] and enc[-1] == info["eos_token_id"]
-        assert ids == enc + [info["pad_token_id"]] * (info["max_length"] - len(enc))
+    for text, ids, tokens in zip(meta["texts"], meta["input_ids"], meta["tokens"]):
+        enc = tok.encode(text).ids  # the file pads and truncates by itself
+        assert enc == ids and len(enc) == info["max_length"]
+        n = len(tokens)
+        assert enc[0] == info["bos_token_id"] and enc[n - 1] == info["eos_token_id"]
+        assert enc[n:] == [info["pad_token_id"]] * (info["max_length"] - n)
+    long = tok.encode("a cat " * 100).ids
+    assert len(long) == info["max_length"] and long[-1] == info["eos_token_id"]
 
 
 # ----------------------------------------------------------------------------- real-export path
@@ -275,4 +282,25 @@ def test_checkpoint_without_tokenizer_json_is_converted(tmp_path):
     out = clip.export(str(d), str(tmp_path / "out"))
     converted = Tokenizer.from_file(f"{out}/tokenizer.json")
     for text in clip.GOLDEN_TEXTS + ["A  Dog, 2 cats!"]:
-        assert converted.encode(text).ids == tok.encode(text).ids, text
+        ids = tok.encode(text).ids
+        assert converted.encode(text).ids == ids + [ids[-1]] * (77 - len(ids)), text
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "clip"
+    text, image = golden(d, "text"), golden(d, "image")
+    assert max_diff(on_cuda(d / "text_encoder.pt", text["input_ids"]), text["text_embeds"]) <= 1e-4
+    assert max_diff(on_cuda(d / "image_encoder.pt", image["pixel_values"]), image["image_embeds"]) <= 1e-4
+
+
+def test_goldens_are_not_vacuous():
+    d = COMMITTED_TINY / "clip"
+    for t in (golden(d, "text")["text_embeds"], golden(d, "image")["image_embeds"]):
+        assert t.std() > 1e-2
+    texts = golden(d, "text")["text_embeds"]
+    assert max_diff(texts[0], texts[1]) > 1e-2, "different texts must embed differently"

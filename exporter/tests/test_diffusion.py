@@ -142,6 +142,14 @@ def test_traced_files_accept_other_batches_sizes_and_timestep_forms(eager, trace
         assert _diff(tdec(z), vae.decode(z).sample) <= ATOL
 
 
+def test_files_name_no_fixed_device():
+    """Device constants of the trace were rewritten to the inputs' device (CPU files run on GPU)."""
+    from finerewards_export.device_agnostic import fixed_devices_in_file
+
+    for name in ("text_encoder", "unet", "vae_encoder", "vae_decoder"):
+        assert fixed_devices_in_file(str(COMMITTED / f"{name}.pt")) == [], name
+
+
 def test_traced_unet_exposes_lora_as_trainable_named_parameters(manifest, traced):
     unet = traced["unet"]
     params = dict(unet.named_parameters())
@@ -192,7 +200,7 @@ def test_scheduler_config_is_the_sd15_file():
 
 def _assert_same_json(a, b, where: str) -> None:
     if isinstance(a, float) or isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6), f"{where}: {a} != {b}"
+        assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-5), f"{where}: {a} != {b}"
     elif isinstance(a, dict):
         assert sorted(a) == sorted(b), f"{where}: keys differ"
         for k in a:
@@ -216,7 +224,9 @@ def test_regeneration_reproduces_committed_goldens(built):
             for k in a:
                 assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, f"{name}/{k}"
                 if a[k].is_floating_point():
-                    assert _diff(a[k], b[k]) <= 1e-6, f"{name}/{k} differs from committed"
+                    # Equal on this machine; the slack covers another CPU's SIMD kernels.
+                    err = ((a[k].double() - b[k].double()).abs() - 1e-5 * b[k].double().abs()).max().item()
+                    assert err <= 1e-5, f"{name}/{k} differs from committed"
                 else:
                     assert torch.equal(a[k], b[k]), f"{name}/{k} differs from committed"
         elif name.endswith(".json"):

@@ -10,11 +10,14 @@ import pytest
 import torch
 from tokenizers import Tokenizer
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import llm
 from finerewards_export.errors import ExportError
 from finerewards_export.tokenizers_tiny import save_tokenizer
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +139,42 @@ def test_bfloat16_refused(checkpoint, tmp_path):
 def test_bad_device_refused(checkpoint, tmp_path, device, message):
     with pytest.raises(ExportError, match=f"--device {device}.*{message}|--device '{device}'.*{message}"):
         llm.export(str(checkpoint), str(tmp_path / "out"), device=device)
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "llm"
+    g = golden(d, "logits")
+    assert max_diff(on_cuda(d / "lm.pt", g["input_ids"], g["attention_mask"]), g["logits"]) <= 1e-4
+
+
+def test_goldens_are_not_vacuous():
+    g = golden(COMMITTED_TINY / "llm", "logits")
+    assert g["logits"].std() > 1e-2 and max_diff(g["last_logits_unpadded"][0], g["last_logits_unpadded"][1]) > 1e-2
+
+
+def test_real_positions_equal_transformers_and_fp16_padding_stays_finite():
+    model, _ = llm.tiny_model()
+    ids, mask = llm.left_pad([[1, 40, 41, 42, 43, 44, 45, 46], [1, 50, 51]], 0)
+    pos = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    with torch.no_grad():
+        ours = llm.CausalLM(model)(ids, mask)
+        theirs = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False)[0]
+    assert max_diff(ours[mask.bool()], theirs[mask.bool()]) <= 1e-6
+    # Scores far below zero make transformers' all-masked padding rows -inf in fp16 (NaN softmax) and the
+    # NaN leaks into the real tokens; the exported mask lets padding rows attend, so nothing is NaN.
+    model = model.half()
+    with torch.no_grad():
+        for layer in model.model.layers:
+            layer.self_attn.q_proj.weight.mul_(40)
+            layer.self_attn.k_proj.weight.copy_(-layer.self_attn.q_proj.weight)
+        hf16 = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False)[0]
+        ours16 = llm.CausalLM(model)(ids, mask)
+        alone = llm.CausalLM(model)(ids[1:, 5:], mask[1:, 5:])
+    assert torch.isnan(hf16[1, 5:]).any(), "the scenario must break transformers' own mask"
+    assert not torch.isnan(ours16).any()
+    assert max_diff(ours16[1, 5:].float(), alone[0].float()) <= 1e-2

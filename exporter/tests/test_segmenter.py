@@ -11,10 +11,13 @@ import pytest
 import torch
 from PIL import Image
 
-from tiny_helpers import COMMITTED_TINY, assert_golden_dirs_match, golden, golden_json, max_diff
+from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, golden, golden_json,
+                          max_diff, on_cuda)
 
 from finerewards_export import amg, segmenter
 from finerewards_export.errors import ExportError
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +193,23 @@ def test_wrong_architecture(checkpoint, tmp_path):
     (d / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ExportError, match=r"config\.json.*CLIPModel.*SamModel"):
         segmenter.export(str(d), str(tmp_path / "out"))
+
+
+def test_files_are_device_agnostic(built):
+    assert_device_agnostic(built)
+
+
+@needs_cuda
+def test_committed_files_run_on_cuda():
+    d = COMMITTED_TINY / "segmenter"
+    e, dec = golden(d, "image_embeddings"), golden(d, "decoder")
+    assert max_diff(on_cuda(d / "image_encoder.pt", e["pixel_values"]), e["image_embeddings"]) <= 1e-4
+    masks, iou = on_cuda(d / "mask_decoder.pt", dec["image_embeddings"], dec["input_points"], dec["input_labels"])
+    assert max_diff(masks, dec["pred_masks"]) <= 1e-4 and max_diff(iou, dec["iou_scores"]) <= 1e-4
+
+
+def test_goldens_are_not_vacuous():
+    dec = golden(COMMITTED_TINY / "segmenter", "decoder")
+    assert dec["pred_masks"].std() > 1e-2 and dec["iou_scores"].std() > 1e-2
+    assert max_diff(dec["pred_masks"][0, 0], dec["pred_masks"][0, 1]) > 1e-2, "masks must depend on the point"
+    assert 0 < dec["masks"].float().mean() < 1

@@ -25,8 +25,8 @@ SAMPLES = [
 
 
 def test_clip_tokenizer_is_reproducible_and_matches_the_committed_file(tmp_path):
-    path = tt.save_tokenizer(tt.train_clip_tokenizer(), str(tmp_path))
-    assert Path(path).read_bytes() == COMMITTED.read_bytes()
+    path = tt.save_tokenizer(tt.train_clip_tokenizer(), str(tmp_path), pad_to=77, pad_token=tt.CLIP_EOS)
+    assert Path(path).read_bytes() == COMMITTED.read_bytes()  # the diffusion export stores padding
     assert tt.train_clip_tokenizer().to_str() == tt.train_clip_tokenizer().to_str()
 
 
@@ -53,10 +53,13 @@ def test_clip_tokenizer_agrees_with_transformers_slow_clip_tokenizer(tmp_path):
     lines = tt.corpus_lines()[::25] + SAMPLES
     for line in lines:
         assert fast(line).input_ids == slow(line).input_ids, line
-    cjk = tok.encode("東京 tower").ids
-    assert tok.token_to_id("<|endoftext|>") not in cjk[:-1], "every byte has a token: nothing maps to unk"
-    padded = fast(["a cat", "word " * 100], padding="max_length", max_length=77, truncation=True).input_ids
     eos = tok.token_to_id("<|endoftext|>")
+    stored = json.loads(COMMITTED.read_text())
+    assert stored["padding"]["pad_id"] == eos and stored["padding"]["strategy"] == {"Fixed": 77}
+    assert stored["truncation"]["max_length"] == 77
+    cjk = tok.encode("東京 tower").ids
+    assert eos not in cjk[:-1], "every byte has a token: nothing maps to unk"
+    padded = fast(["a cat", "word " * 100], padding="max_length", max_length=77, truncation=True).input_ids
     assert [len(p) for p in padded] == [77, 77]
     assert padded[0][:1] == [tok.token_to_id("<|startoftext|>")] and padded[0][-1] == eos and padded[1][-1] == eos
 

@@ -44,10 +44,12 @@ def assert_golden_dirs_match(new: Path, committed: Path, atol: float = 1e-5) -> 
             assert sorted(a) == sorted(b), f"{name}: tensors {sorted(a)} vs {sorted(b)}"
             for k in a:
                 assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, f"{name}/{k}: dtype or shape differs"
-                if a[k].is_floating_point():
-                    d = (a[k].double() - b[k].double()).abs().max().item() if a[k].numel() else 0.0
-                    assert d <= atol, f"{name}/{k}: regenerated differs from committed by {d}"
-                else:
+                if a[k].is_floating_point() and a[k].numel():
+                    # atol, plus float32 rounding of the tensor's largest values (other CPUs' kernels)
+                    tol = atol + 1e-6 * b[k].abs().max().item()
+                    d = (a[k].double() - b[k].double()).abs().max().item()
+                    assert d <= tol, f"{name}/{k}: regenerated differs from committed by {d} > {tol}"
+                elif not a[k].is_floating_point():
                     assert torch.equal(a[k], b[k]), f"{name}/{k}: regenerated ids differ from committed"
         elif name.endswith(".json"):
             _close_json(json.loads((new / name).read_text()), json.loads((committed / name).read_text()), 1e-5, name)
@@ -66,3 +68,21 @@ def golden_json(model_dir: Path, case: str):
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     assert a.shape == b.shape, f"shape {tuple(a.shape)} != {tuple(b.shape)}"
     return (a.double() - b.double()).abs().max().item()
+
+
+def assert_device_agnostic(model_dir: Path) -> None:
+    """No TorchScript file of the directory names a device literally (so it runs on CPU and any GPU)."""
+    from finerewards_export.device_agnostic import fixed_devices_in_file
+
+    files = sorted(Path(model_dir).glob("*.pt"))
+    assert files, f"no TorchScript files in {model_dir}"
+    for f in files:
+        assert fixed_devices_in_file(str(f)) == [], f"{f.name} hard-codes a device"
+
+
+def on_cuda(module_path: Path, *inputs: torch.Tensor):
+    """Run a committed TorchScript file on the GPU and bring the outputs back to the CPU."""
+    m = torch.jit.load(str(module_path), map_location="cuda")
+    with torch.no_grad():
+        out = m(*(t.cuda() for t in inputs))
+    return tuple(o.cpu() for o in out) if isinstance(out, tuple) else out.cpu()

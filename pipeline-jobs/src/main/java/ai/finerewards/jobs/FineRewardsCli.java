@@ -2,9 +2,11 @@ package ai.finerewards.jobs;
 
 import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.config.PipelineConfigLoader;
+import ai.finerewards.core.config.RunConfig;
 import ai.finerewards.core.run.CliArguments;
 import ai.finerewards.core.run.ExitCode;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.schemas.SchemaMismatchException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.io.PrintStream;
@@ -58,14 +60,13 @@ public final class FineRewardsCli {
       // Fail before starting Spark when the stage cannot run at all.
       cli.command().ifPresent(StageJobs::of);
       java.util.List<String> sets = new java.util.ArrayList<>(cli.sets());
-      if (cli.isRun()) {
-        sets.add("run.rounds=" + cli.rounds());
-      }
+      cli.rounds().ifPresent(r -> sets.add("run.rounds=" + r));
       Config config = new PipelineConfigLoader().load(cli.confFile().orElse(null), sets);
       spark = sessions.apply(config);
       StageRunner runner = new StageRunner(spark, config, out, CodeVersion.current());
       if (cli.isRun()) {
-        runner.runRounds(config.getInt("finerewards.run.rounds"), cli.fromStage(), cli.force());
+        int rounds = RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds();
+        runner.runRounds(rounds, cli.fromStage(), cli.force());
       } else {
         runner.runStage(cli.command().get(), cli.round(), false);
       }
@@ -82,7 +83,10 @@ public final class FineRewardsCli {
       return ExitCode.CONFIG.code();
     } catch (Exception e) { // includes Spark's undeclared checked SparkException
       err.println("finerewards: failed: " + rootMessages(e));
-      e.printStackTrace(err);
+      if (!(e instanceof IllegalStateException || e instanceof IllegalArgumentException
+          || e instanceof SchemaMismatchException)) {
+        e.printStackTrace(err); // unexpected: the trace is for a bug report; our own checks say it all
+      }
       return ExitCode.STAGE_FAILED.code();
     } finally {
       if (spark != null && stopSession) {

@@ -9,13 +9,13 @@ import java.util.Optional;
  *
  * <pre>
  * finerewards &lt;stage&gt; --conf FILE [--set key=value]... [--round R]
- * finerewards run --rounds R [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]
+ * finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]
  * finerewards --help
  * </pre>
  *
  * @param command a single stage, or empty for {@code run}
  * @param round the round of a single-stage command
- * @param rounds for {@code run}: rounds 0 .. rounds-1
+ * @param rounds for {@code run}: rounds 0 .. rounds-1; empty = {@code finerewards.run.rounds}
  */
 public record CliArguments(
     boolean help,
@@ -23,7 +23,7 @@ public record CliArguments(
     Optional<String> confFile,
     List<String> sets,
     int round,
-    int rounds,
+    Optional<Integer> rounds,
     Optional<Stage> fromStage,
     boolean force) {
 
@@ -48,7 +48,7 @@ public record CliArguments(
       String.join(
           "\n",
           "usage: finerewards <stage> --conf FILE [--set key=value]... [--round R]",
-          "       finerewards run --rounds R [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]",
+          "       finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE] [--force]",
           "       finerewards --help",
           "",
           "stages: " + Stage.cliNames(),
@@ -56,8 +56,9 @@ public record CliArguments(
           "  --conf FILE        HOCON file over the built-in defaults (reference.conf); any Hadoop URI",
           "  --set key=value    override one key (HOCON value); the 'finerewards.' prefix is optional",
           "  --round R          round of a single stage (default 0)",
-          "  --rounds R         run rounds 0..R-1, every stage in order, resuming: a stage whose",
-          "                     committed output has an unchanged fingerprint is skipped",
+          "  --rounds R         run rounds 0..R-1 (default: finerewards.run.rounds), every stage in order,",
+          "                     resuming: a stage whose committed output has an unchanged fingerprint",
+          "                     is skipped",
           "  --from-stage STAGE run: do not run the stages before STAGE; their committed outputs are used",
           "  --force            run: run stages even when their fingerprint is unchanged",
           "",
@@ -69,7 +70,7 @@ public record CliArguments(
     }
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) {
-        return new CliArguments(true, Optional.empty(), Optional.empty(), List.of(), 0, 0, Optional.empty(), false);
+        return new CliArguments(true, Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), Optional.empty(), false);
       }
     }
     String command = args[0];
@@ -104,14 +105,11 @@ public record CliArguments(
         throw new UsageError("argument " + a + " is only valid " + onlyFor);
       }
     }
-    if (run && rounds == null) {
-      throw new UsageError("run needs --rounds R");
-    }
     if (!run && conf == null) {
       throw new UsageError(command + " needs --conf FILE");
     }
     return new CliArguments(false, stage, Optional.ofNullable(conf), sets, round == null ? 0 : round,
-        rounds == null ? 0 : rounds, Optional.ofNullable(from), force);
+        Optional.ofNullable(rounds), Optional.ofNullable(from), force);
   }
 
   private static String runOnly(String arg) {

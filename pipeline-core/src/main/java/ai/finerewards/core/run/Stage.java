@@ -16,7 +16,8 @@ public enum Stage {
   CAPTION("captions", List.of("samples"), List.of("models", "caption")),
   SEGMENT("segments", List.of("samples"), List.of("models", "segment")),
   SCORE("llm_scores", List.of("segments"), List.of("models", "score")),
-  RANK("ranked", List.of("captions", "llm_scores"), List.of("rank")),
+  // rank reads whichever tables jobs.rank-inputs names; which column comes from where matters too.
+  RANK("ranked", List.of("captions", "llm_scores"), List.of("rank", "jobs.rank-inputs")),
   TRAIN("train_metrics", List.of("ranked"), List.of("run", "models", "train")),
   REPORT("report", List.of("ranked", "train_metrics"), List.of("report"));
 

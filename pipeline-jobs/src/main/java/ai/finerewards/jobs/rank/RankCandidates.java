@@ -4,6 +4,7 @@ import ai.finerewards.core.rank.RankConfig;
 import ai.finerewards.core.rank.RewardSpec;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.io.RoundTables;
+import ai.finerewards.schemas.Tables;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,12 @@ public final class RankCandidates {
   public static Dataset<Row> read(RoundTables tables, RankInputs inputs, RankConfig rank, int round) {
     Dataset<Row> joined = null;
     for (RankInputs.Source source : inputs.sources()) {
-      Dataset<Row> table = tables.read(source.table(), round, Stage.writerOf(source.table()));
+      // A pipeline table is checked against its contract (version, columns); any other table (tests,
+      // benchmarks, hand-made rewards) only for the columns rank needs, below.
+      String writer = Stage.writerOf(source.table());
+      Dataset<Row> table = Tables.all().stream().filter(c -> c.name().equals(source.table())).findFirst()
+          .map(contract -> tables.read(contract, round, writer))
+          .orElseGet(() -> tables.read(source.table(), round, writer));
       check(source.table(), round, table.schema(), "prompt_id", List.of(DataTypes.StringType), "string");
       check(source.table(), round, table.schema(), "sample_idx", List.of(DataTypes.IntegerType), "int");
       List<Column> cols = new ArrayList<>(List.of(functions.col("prompt_id"), functions.col("sample_idx")));

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * Core's {@link RankSummary} of a committed {@code ranked} partition, computed with aggregates over
@@ -19,8 +20,16 @@ public final class RankSummaries {
     Dataset<Row> perPrompt = ranked.groupBy("prompt_id").agg(
         functions.count(functions.lit(1)).as("n"),
         functions.count("assembled_score").as("valid"),
-        functions.sum(functions.col("selected").cast("long")).as("sel"));
-    int min = rank.minCandidatesPerPrompt();
+        functions.sum(functions.col("selected").cast("long")).as("sel"))
+        .persist(StorageLevel.MEMORY_AND_DISK()); // one row per prompt, read by the three queries below
+    try {
+      return summarise(ranked, perPrompt, rank.minCandidatesPerPrompt());
+    } finally {
+      perPrompt.unpersist();
+    }
+  }
+
+  private static RankSummary summarise(Dataset<Row> ranked, Dataset<Row> perPrompt, int min) {
     Row totals = perPrompt.agg(
         functions.count(functions.lit(1)),
         functions.coalesce(functions.sum("n"), functions.lit(0L)),

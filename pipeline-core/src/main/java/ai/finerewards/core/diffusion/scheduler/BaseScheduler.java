@@ -56,7 +56,7 @@ abstract class BaseScheduler implements Scheduler {
       throw new IllegalStateException(owner + ": all " + timesteps.length
           + " timesteps have been stepped; call setTimesteps again for a new loop");
     }
-    if (Float.compare(timesteps[cursor], timestep) != 0) {
+    if (timesteps[cursor] != timestep) {
       throw new IllegalArgumentException(owner + ": timestep " + timestep + " is not the next timestep of the loop ("
           + timesteps[cursor] + " at index " + cursor + ")");
     }

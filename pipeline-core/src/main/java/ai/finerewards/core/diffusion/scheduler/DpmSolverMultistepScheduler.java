@@ -231,7 +231,10 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
     return out;
   }
 
-  /** DPM-Solver++(1), Lu et al. eq. 5 (= DDIM): x_t = (sigma_t / sigma_s) x_s - alpha_t (e^{-h} - 1) x0. */
+  /**
+   * DPM-Solver++(1), Lu et al. sec. 4 (the same update as DDIM):
+   * x_t = (sigma_t / sigma_s) x_s - alpha_t (e^{-h} - 1) x0.
+   */
   private float[] firstOrder(float[] x0, float[] x, int idx) {
     float[] t = alphaSigma(sigmas[idx + 1]);
     float[] s = alphaSigma(sigmas[idx]);
@@ -275,7 +278,10 @@ public final class DpmSolverMultistepScheduler extends BaseScheduler {
     return out;
   }
 
-  /** Multistep DPM-Solver++(3M), the third-order data-prediction update of Lu et al. (arXiv:2206.00927, Algorithm 4 form). */
+  /**
+   * Multistep third order: the third-order multistep update derived for DPM-Solver (Lu et al.,
+   * arXiv:2206.00927), written for the data prediction as DPM-Solver++ does.
+   */
   private float[] thirdOrder(float[] x, int idx) {
     float[] t = alphaSigma(sigmas[idx + 1]);
     float[] s0 = alphaSigma(sigmas[idx]);

@@ -1,7 +1,7 @@
 package ai.finerewards.core.diffusion.scheduler;
 
 /**
- * The Euler sampler of Karras et al. 2022 (Algorithm 2 without churn, s_churn = 0) on the
+ * The Euler sampler of Karras et al. 2022 (Algorithm 2 with gamma = 0 and no second-order correction) on the
  * probability-flow ODE dx/dsigma = (x - D(x; sigma)) / sigma, at parity with diffusers 0.31.0
  * {@code EulerDiscreteScheduler}. Timesteps are fractional (float32), sigmas are interpolated in
  * float64 and stored in float32, and each step runs in float32, as in diffusers.
@@ -154,7 +154,7 @@ public final class EulerDiscreteScheduler extends BaseScheduler {
   }
 
   /**
-   * One Euler step of Karras et al. Algorithm 2 (gamma = 0): D = denoised estimate,
+   * One Euler step (Karras et al. Algorithm 2 with gamma = 0, first order): D = denoised estimate,
    * d = (x - D) / sigma, x' = x + d (sigma_next - sigma).
    */
   @Override

@@ -31,7 +31,8 @@ public final class PndmScheduler extends BaseScheduler {
 
   public PndmScheduler(SchedulerConfig config) {
     super(config, OWNER);
-    Fields.require(Fields.or(config.skipPrkSteps(), false), OWNER, "skip_prk_steps", Fields.or(config.skipPrkSteps(), false),
+    boolean skipPrk = Fields.or(config.skipPrkSteps(), false);
+    Fields.require(skipPrk, OWNER, "skip_prk_steps", skipPrk,
         "true (the PRK warm-up steps are not implemented; Stable Diffusion uses PLMS only)");
     this.schedule = NoiseSchedule.from(config, OWNER, false);
     this.prediction = Prediction.parse(OWNER, config.predictionType(), Prediction.EPSILON, Prediction.V_PREDICTION);
@@ -107,7 +108,7 @@ public final class PndmScheduler extends BaseScheduler {
       System.arraycopy(modelOutput, 0, eps, 0, n);
       curSample = sample.clone();
     } else if (ets.size() == 1 && counter == 1) {
-      // Pseudo improved Euler (Liu et al. eq. 10): average the two noise estimates.
+      // Second-order start: average the noise estimates at both ends of the first interval.
       float[] e1 = ets.get(0);
       for (int i = 0; i < n; i++) {
         eps[i] = (modelOutput[i] + e1[i]) / 2.0f;

@@ -1,6 +1,9 @@
 package ai.finerewards.core.diffusion.scheduler;
 
-/** What the model predicts ({@code prediction_type}): the noise, the velocity v (Salimans and Ho 2022, sec. 4), or x_0. */
+/**
+ * What the model predicts ({@code prediction_type}): the noise, the velocity v (Salimans and Ho 2022,
+ * sec. 4), or x_0.
+ */
 enum Prediction {
   EPSILON("epsilon"),
   V_PREDICTION("v_prediction"),

@@ -8,6 +8,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
+import java.io.Serializable;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
@@ -35,7 +36,8 @@ import java.util.Set;
  * beta schedule, an unsupported solver) happen in the scheduler constructors, which know each field's
  * meaning; this class checks only JSON types.
  *
- * <p>Record component {@code fooBar} is JSON field {@code foo_bar}; {@code className} and
+ * <p>Serializable, so a Spark partition function can capture it. Record component {@code fooBar} is
+ * JSON field {@code foo_bar}; {@code className} and
  * {@code diffusersVersion} are {@code _class_name} and {@code _diffusers_version}.
  */
 public record SchedulerConfig(
@@ -73,7 +75,7 @@ public record SchedulerConfig(
     Double sigmaMin,
     Double sigmaMax,
     String timestepType,
-    Map<String, String> extra) {
+    Map<String, String> extra) implements Serializable {
 
   private static final String USE_DEFAULT_VALUES = "_use_default_values";
   private static final RecordComponent[] COMPONENTS = SchedulerConfig.class.getRecordComponents();

@@ -33,7 +33,8 @@ public final class Schedulers {
       case "pndm":
         return new PndmScheduler(config);
       default:
-        throw new IllegalArgumentException("scheduler name \"" + name + "\": expected one of " + String.join(", ", NAMES));
+        throw new IllegalArgumentException(
+            "scheduler name \"" + name + "\": expected one of " + String.join(", ", NAMES));
     }
   }
 }

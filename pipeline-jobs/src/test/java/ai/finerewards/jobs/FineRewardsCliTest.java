@@ -1,0 +1,109 @@
+package ai.finerewards.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.finerewards.jobs.RunFixtures.CliResult;
+import ai.finerewards.jobs.io.RoundTables;
+import ai.finerewards.core.run.CommitMarker;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FineRewardsCliTest extends SparkTestBase {
+  @TempDir Path tmp;
+  RoundTables tables;
+  String conf;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    conf = RunFixtures.conf(tmp, "").toString();
+    tables = new RoundTables(spark, tmp.resolve("run").toUri().toString(), "test");
+  }
+
+  void rewards(String captions) {
+    RunFixtures.captions(spark, tables, 0, captions);
+    RunFixtures.llmScores(spark, tables, 0, "('a', 0, 0.1), ('a', 1, 0.3)");
+  }
+
+  CommitMarker rankedMarker() {
+    return tables.store().committed("ranked", 0).orElseThrow();
+  }
+
+  @Test
+  void aStageNotBuiltYetFailsWithOneLineAndExitCode2() {
+    for (String stage : new String[] {"generate", "caption", "segment", "score", "train", "report"}) {
+      CliResult r = RunFixtures.cli(spark, stage, "--conf", conf);
+      assertThat(r.exitCode()).isEqualTo(2);
+      assertThat(r.err()).isEqualTo("finerewards: stage '" + stage + "' is not built yet; stages available: rank"
+          + System.lineSeparator());
+      assertThat(r.out()).isEmpty();
+    }
+  }
+
+  @Test
+  void runStopsAtTheFirstStageNotBuilt() {
+    CliResult r = RunFixtures.cli(spark, "run", "--conf", conf); // rounds from finerewards.run.rounds
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("stage 'generate' is not built yet");
+  }
+
+  @Test
+  void runResumesSkippingAStageWhoseInputsConfigAndCodeAreUnchanged() {
+    rewards("('a', 0, 0.9), ('a', 1, 0.5)");
+    // Train is the next stage after rank: not built, so a run of round 0 ends there with code 2.
+    CliResult first = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf);
+    assertThat(first.exitCode()).as(first.err()).isEqualTo(2);
+    assertThat(first.out()).contains("generate round=0: not run (before --from-stage rank)").contains("rank round=0: 2/2 rows");
+    assertThat(first.err()).contains("stage 'train' is not built yet");
+    CommitMarker m1 = rankedMarker();
+
+    CliResult again = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf);
+    assertThat(again.out()).contains("rank round=0: up to date, skipped (2 rows committed " + m1.committedAt());
+    assertThat(rankedMarker()).isEqualTo(m1);
+
+    CliResult changedConfig = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf,
+        "--set", "rank.method=zscore");
+    assertThat(changedConfig.out()).doesNotContain("skipped").contains("rank round=0: 2/2 rows");
+    CommitMarker m2 = rankedMarker();
+    assertThat(m2.fingerprint()).isNotEqualTo(m1.fingerprint());
+
+    CliResult forced = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--force", "--conf", conf,
+        "--set", "rank.method=zscore");
+    assertThat(forced.out()).doesNotContain("skipped");
+    assertThat(rankedMarker().fingerprint()).isEqualTo(m2.fingerprint());
+    assertThat(rankedMarker().committedAt()).isNotEqualTo(m2.committedAt());
+
+    rewards("('a', 0, 0.1), ('a', 1, 0.5)"); // a new captions commit: rank must run again
+    CliResult newInput = RunFixtures.cli(spark, "run", "--rounds", "1", "--from-stage", "rank", "--conf", conf,
+        "--set", "rank.method=zscore");
+    assertThat(newInput.out()).doesNotContain("skipped");
+    assertThat(rankedMarker().fingerprint()).isNotEqualTo(m2.fingerprint());
+  }
+
+  @Test
+  void helpAndBadArgumentsPrintUsage() {
+    CliResult help = RunFixtures.cli(spark, "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).startsWith("usage: finerewards <stage> --conf FILE");
+
+    CliResult bad = RunFixtures.cli(spark, "rank", "--conf", conf, "--rouns", "1");
+    assertThat(bad.exitCode()).isEqualTo(64);
+    assertThat(bad.err()).startsWith("finerewards: unknown argument '--rouns'").contains("usage: finerewards");
+  }
+
+  @Test
+  void badConfigurationExitsWith78NamingTheKeyOrFile() {
+    CliResult badValue = RunFixtures.cli(spark, "rank", "--conf", conf, "--set", "rank.method=best");
+    assertThat(badValue.exitCode()).isEqualTo(78);
+    assertThat(badValue.err()).contains("finerewards.rank.method = best");
+
+    CliResult unknownKey = RunFixtures.cli(spark, "rank", "--conf", conf, "--set", "rank.metod=zscore");
+    assertThat(unknownKey.exitCode()).isEqualTo(78);
+    assertThat(unknownKey.err()).contains("finerewards.rank.metod");
+
+    CliResult missingFile = RunFixtures.cli(spark, "rank", "--conf", tmp.resolve("nope.conf").toString());
+    assertThat(missingFile.exitCode()).isEqualTo(78);
+    assertThat(missingFile.err()).contains("nope.conf");
+  }
+}
