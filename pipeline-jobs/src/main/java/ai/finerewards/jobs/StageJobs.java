@@ -4,6 +4,8 @@ import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.stages.CaptionJob;
 import ai.finerewards.jobs.stages.GenerateJob;
 import ai.finerewards.jobs.stages.RankJob;
+import ai.finerewards.jobs.stages.ScoreJob;
+import ai.finerewards.jobs.stages.SegmentJob;
 import ai.finerewards.jobs.stages.TrainJob;
 import java.util.EnumMap;
 import java.util.Map;
@@ -16,6 +18,8 @@ public final class StageJobs {
   static {
     BUILT.put(Stage.GENERATE, new GenerateJob());
     BUILT.put(Stage.CAPTION, new CaptionJob());
+    BUILT.put(Stage.SEGMENT, new SegmentJob());
+    BUILT.put(Stage.SCORE, new ScoreJob());
     BUILT.put(Stage.RANK, new RankJob());
     BUILT.put(Stage.TRAIN, new TrainJob());
   }

@@ -1,16 +1,63 @@
 package ai.finerewards.jobs.stages;
 
+import ai.finerewards.core.config.PipelineConfigLoader;
+import ai.finerewards.core.model.ModelRuntime;
+import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.segment.SegmentConfig;
 import ai.finerewards.jobs.FineRewardsCli;
+import ai.finerewards.jobs.StageContext;
+import ai.finerewards.jobs.StageJob;
+import ai.finerewards.jobs.segment.SegmentPartition;
+import ai.finerewards.schemas.Tables;
+import com.typesafe.config.Config;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
- * The spark-submit main of the segment stage ({@code finerewards segment ...}). The stage is not built
- * yet: the CLI answers with one "not built yet" line and exit code 2.
+ * The segment stage: every sample image of the round through SAM automatic masks and CLIP part
+ * labels (core's ImageSegmenter, one mapPartitions), committed as {@code segments}.
  */
-public final class SegmentJob {
-  private SegmentJob() {}
+public final class SegmentJob implements StageJob {
 
   public static void main(String[] args) {
     FineRewardsCli.mainForStage(Stage.SEGMENT, args);
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.SEGMENT;
+  }
+
+  @Override
+  public List<Input> inputs(Config config, int round) {
+    return List.of(new Input(Tables.SAMPLES.name(), round, Stage.writerOf(Tables.SAMPLES.name())));
+  }
+
+  @Override
+  public long expectedRows(List<CommitMarker> inputs) {
+    return inputs.isEmpty() ? -1 : inputs.get(0).rowCount();
+  }
+
+  @Override
+  public CommitMarker run(StageContext ctx) {
+    SegmentConfig config = SegmentConfig.from(PipelineConfigLoader.section(ctx.config(), SegmentConfig.SECTION));
+    ModelRuntime runtime = ModelRuntime.from(ctx.config());
+    Dataset<Row> samples = ctx.tables().read(Tables.SAMPLES, ctx.round(), Stage.writerOf(Tables.SAMPLES.name()))
+        .select("round", "prompt_id", "sample_idx", "image");
+    Dataset<Row> segments = samples.mapPartitions(
+        new SegmentPartition(runtime, config, Timestamp.from(Instant.now())), SegmentPartition.ENCODER);
+    CommitMarker marker = ctx.tables().overwriteRound(segments, Tables.SEGMENTS, ctx.round(), "segment", ctx.fingerprint());
+    Row summary = ctx.tables().read(Tables.SEGMENTS, ctx.round(), "segment")
+        .selectExpr("count(*)", "coalesce(sum(n_parts), 0)",
+            "coalesce(sum(size(filter(coalesce(parts, array()), p -> p.label IS NOT NULL))), 0)",
+            "count(error)")
+        .first();
+    ctx.out().printf("segment: %d images, %d parts, %d labelled, %d errors%n",
+        summary.getLong(0), summary.getLong(1), summary.getLong(2), summary.getLong(3));
+    return marker;
   }
 }

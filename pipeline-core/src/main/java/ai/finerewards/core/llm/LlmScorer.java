@@ -1,0 +1,175 @@
+package ai.finerewards.core.llm;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.translate.TranslateException;
+import ai.finerewards.core.io.HostTensor;
+import ai.finerewards.core.model.ModelCache;
+import ai.finerewards.core.model.ModelDirectory;
+import ai.finerewards.core.model.ModelError;
+import ai.finerewards.core.model.ModelIds;
+import ai.finerewards.core.model.ModelRuntime;
+import ai.finerewards.core.model.PredictorLease;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Rates (scene, label) pairs with an LLM in one forward pass each, many pairs per pass: every
+ * pair's question is built afresh into the chat template (no shared, growing conversation),
+ * encoded with BOS, followed by the answer prefix, left-padded to the batch's longest row with
+ * attention mask 0; the last position's logits at the ids of "1", "2", "3" give the answer.
+ * Not thread-safe (one lease per task thread).
+ */
+public final class LlmScorer implements AutoCloseable {
+  private static final AtomicLong FORWARD_PASSES = new AtomicLong();
+
+  private final ChatFormat chat;
+  private final String question;
+  private final HuggingFaceTokenizer tokenizer;
+  private final int batchSize;
+  private final PredictorLease<List<HostTensor>, HostTensor> lm;
+
+  /** One question: the image's prompt (the scene) and a part label. */
+  public record Pair(String scene, String label) {}
+
+  /** A pair's answer, or an error (e.g. the question is longer than the model's positions). */
+  public record Result(Pair pair, AnswerScore score, String error) {}
+
+  public LlmScorer(ChatFormat chat, String question, HuggingFaceTokenizer tokenizer, int batchSize,
+      PredictorLease<List<HostTensor>, HostTensor> lm) {
+    this.chat = chat;
+    this.question = question;
+    this.tokenizer = tokenizer;
+    this.batchSize = batchSize;
+    this.lm = lm;
+  }
+
+  /**
+   * A scorer on the configured {@code llm} family for one task thread; closing it closes its
+   * tokenizer and lease (the model stays in the cache).
+   */
+  public static LlmScorer open(ModelRuntime runtime, ScoreConfig config, List<String> gpuAddresses) {
+    ModelDirectory dir = runtime.directory("llm");
+    dir.manifest().checkFamily("llm");
+    ChatFormat chat = ChatFormat.from(dir.manifest());
+    HuggingFaceTokenizer tokenizer;
+    try {
+      tokenizer = HuggingFaceTokenizer.newInstance(dir.tokenizerFile());
+    } catch (java.io.IOException e) {
+      throw new ModelError("cannot load " + dir.tokenizerFile() + ": " + e.getMessage(), e);
+    }
+    try {
+      PredictorLease<List<HostTensor>, HostTensor> lm = ModelCache.get().predictor(
+          runtime.torchScript("llm", "lm", gpuAddresses, false), new LastLogitsTranslator());
+      LlmScorer s = new LlmScorer(chat, config.question(), tokenizer, config.batchSize(), lm);
+      s.owned = true;
+      s.modelId = ModelIds.of(dir);
+      return s;
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  private boolean owned;
+  private String modelId = "";
+
+  /** The LLM's model id ({@code <checkpoint>@<hash>}); empty for a scorer not built by {@link #open}. */
+  public String modelId() {
+    return modelId;
+  }
+
+  @Override
+  public void close() {
+    if (owned) {
+      try {
+        lm.close();
+      } finally {
+        tokenizer.close();
+      }
+    }
+  }
+
+  /** LLM forward passes run by scorers in this JVM (for the benchmark's passes-per-pair figure). */
+  public static long forwardPasses() {
+    return FORWARD_PASSES.get();
+  }
+
+  /** The chat text of one pair. */
+  public String chatText(Pair p) {
+    return chat.chatText(Placeholders.fill(question, Map.of("scene", p.scene(), "label", p.label())));
+  }
+
+  /** Token ids of one pair: the encoded chat text (with BOS) and the answer prefix. */
+  public long[] ids(Pair p) {
+    long[] text = tokenizer.encode(chatText(p)).getIds();
+    long[] ids = new long[text.length + chat.answerPrefixIds().length];
+    System.arraycopy(text, 0, ids, 0, text.length);
+    System.arraycopy(chat.answerPrefixIds(), 0, ids, text.length, chat.answerPrefixIds().length);
+    return ids;
+  }
+
+  /** Answers in input order. */
+  public List<Result> score(List<Pair> pairs) throws TranslateException {
+    List<Result> out = new ArrayList<>(pairs.size());
+    List<Pair> batch = new ArrayList<>();
+    List<long[]> rows = new ArrayList<>();
+    Result[] results = new Result[pairs.size()];
+    List<Integer> positions = new ArrayList<>();
+    for (int i = 0; i < pairs.size(); i++) {
+      long[] ids = ids(pairs.get(i));
+      if (ids.length > chat.maxPositions()) {
+        results[i] = new Result(pairs.get(i), null, "rating question is " + ids.length
+            + " tokens, more than the LLM's " + chat.maxPositions() + " positions");
+        continue;
+      }
+      batch.add(pairs.get(i));
+      rows.add(ids);
+      positions.add(i);
+      if (rows.size() == batchSize) {
+        flush(batch, rows, positions, results);
+      }
+    }
+    if (!rows.isEmpty()) {
+      flush(batch, rows, positions, results);
+    }
+    for (Result r : results) {
+      out.add(r);
+    }
+    return out;
+  }
+
+  private void flush(List<Pair> batch, List<long[]> rows, List<Integer> positions, Result[] results)
+      throws TranslateException {
+    float[] logits = lastLogits(rows).floats();
+    int v = logits.length / rows.size();
+    for (int r = 0; r < rows.size(); r++) {
+      results[positions.get(r)] = new Result(batch.get(r),
+          AnswerScore.fromLogits(logits, r * v, v, chat.answerTokenIds()), null);
+    }
+    batch.clear();
+    rows.clear();
+    positions.clear();
+  }
+
+  /** One forward pass over left-padded rows: the last position's logits [rows, V]. */
+  public HostTensor lastLogits(List<long[]> rows) throws TranslateException {
+    int t = rows.stream().mapToInt(r -> r.length).max().orElseThrow();
+    long[] ids = new long[rows.size() * t];
+    long[] mask = new long[rows.size() * t];
+    for (int r = 0; r < rows.size(); r++) {
+      long[] row = rows.get(r);
+      int pad = t - row.length;
+      for (int k = 0; k < pad; k++) {
+        ids[r * t + k] = chat.padTokenId();
+      }
+      System.arraycopy(row, 0, ids, r * t + pad, row.length);
+      for (int k = pad; k < t; k++) {
+        mask[r * t + k] = 1;
+      }
+    }
+    FORWARD_PASSES.incrementAndGet();
+    return lm.predict(List.of(HostTensor.ofLongs(ids, rows.size(), t), HostTensor.ofLongs(mask, rows.size(), t)));
+  }
+}
