@@ -8,8 +8,20 @@ import java.util.List;
 /** The Spark side of one stage: what it reads for a round and how it computes and commits its output. */
 public interface StageJob {
 
-  /** An input partition the stage reads, and the stage that writes it (for error messages). */
-  record Input(String table, int round, String writtenBy) {}
+  /**
+   * An input partition the stage reads, and the stage that writes it (for error messages). A
+   * required input must be committed before the stage runs; an optional one (say, a checkpoint the
+   * stage uses when there is one) joins the fingerprint only when it is committed.
+   */
+  record Input(String table, int round, String writtenBy, boolean required) {
+    public Input(String table, int round, String writtenBy) {
+      this(table, round, writtenBy, true);
+    }
+
+    public static Input optional(String table, int round, String writtenBy) {
+      return new Input(table, round, writtenBy, false);
+    }
+  }
 
   Stage stage();
 

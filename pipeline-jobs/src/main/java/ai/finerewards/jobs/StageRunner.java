@@ -63,7 +63,11 @@ public final class StageRunner {
     tables.store().recover(output, round);
     List<CommitMarker> inputs = new ArrayList<>();
     for (StageJob.Input in : job.inputs(config, round)) {
-      inputs.add(tables.requireCommitted(in.table(), in.round(), in.writtenBy()));
+      if (in.required()) {
+        inputs.add(tables.requireCommitted(in.table(), in.round(), in.writtenBy()));
+      } else {
+        tables.store().committed(in.table(), in.round()).ifPresent(inputs::add);
+      }
     }
     String fingerprint = StageFingerprint.compute(stage, round, codeVersion, config,
         inputs.stream().map(StageFingerprint.Input::of).toList());

@@ -18,6 +18,7 @@ import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.prompts.PromptsConfig;
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.jobs.FineRewardsCli;
 import ai.finerewards.jobs.StageContext;
 import ai.finerewards.jobs.StageJob;
@@ -52,7 +53,10 @@ public final class GenerateJob implements StageJob {
 
   @Override
   public List<Input> inputs(Config config, int round) {
-    return List.of(); // prompts come from finerewards.prompts, not from a committed table
+    // Prompts come from finerewards.prompts, not from a committed table. Round r > 0 generates with
+    // round r-1's LoRA when train committed one: it joins the fingerprint, so a retrained round
+    // regenerates on resume.
+    return round == 0 ? List.of() : List.of(Input.optional(CheckpointStore.TABLE, round - 1, "train"));
   }
 
   @Override
