@@ -1,5 +1,6 @@
 package ai.finerewards.core.diffusion;
 
+import ai.finerewards.core.clip.ClipTextTokenizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -30,7 +31,7 @@ import java.util.Map;
 public final class DiffusionComponents implements AutoCloseable {
   private final DiffusionModelConfig config;
   private final SchedulerConfig schedulerConfig;
-  private final ClipPromptTokenizer tokenizer;
+  private final ClipTextTokenizer tokenizer;
   private final List<PredictorLease<NdCallTranslator.Call, NDList>> leases = new ArrayList<>();
   private final Device device;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -46,7 +47,7 @@ public final class DiffusionComponents implements AutoCloseable {
     String resolved = "auto".equals(dtype) ? dir.manifest().dtype() : dtype;
     NdCallTranslator translator = new NdCallTranslator("float16".equals(resolved) ? DataType.FLOAT16 : DataType.FLOAT32);
     this.schedulerConfig = readSchedulerConfig(dir, config);
-    this.tokenizer = ClipPromptTokenizer.open(dir.tokenizerFile(), config.tokenizer(), dir.manifest().origin());
+    this.tokenizer = ClipTextTokenizer.forDiffusion(dir.tokenizerFile(), config.tokenizer(), dir.manifest().origin());
     try {
       this.textEncoder = call(TorchScriptModels.spec(dir, "text_encoder", device, dtype, false), translator);
       this.unet = call(unetSpec(dir, device, dtype, lora), translator);

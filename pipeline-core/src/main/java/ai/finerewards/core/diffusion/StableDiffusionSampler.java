@@ -1,5 +1,7 @@
 package ai.finerewards.core.diffusion;
 
+import ai.finerewards.core.clip.PromptTokens;
+import ai.finerewards.core.clip.ClipTextTokenizer;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -28,7 +30,7 @@ public final class StableDiffusionSampler {
   private final ComponentCall textEncoder;
   private final ComponentCall unet;
   private final ComponentCall vaeDecoder;
-  private final ClipPromptTokenizer tokenizer;
+  private final ClipTextTokenizer tokenizer;
   private final SchedulerConfig schedulerConfig;
   private final DiffusionModelConfig model;
   private final Device device;
@@ -37,7 +39,7 @@ public final class StableDiffusionSampler {
       ComponentCall textEncoder,
       ComponentCall unet,
       ComponentCall vaeDecoder,
-      ClipPromptTokenizer tokenizer,
+      ClipTextTokenizer tokenizer,
       SchedulerConfig schedulerConfig,
       DiffusionModelConfig model,
       Device device) {

@@ -1,5 +1,6 @@
 package ai.finerewards.core.train;
 
+import ai.finerewards.core.clip.ClipTextTokenizer;
 import ai.finerewards.core.io.HostTensor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public final class TrainingRun {
    * @param height image height the model trains on
    * @param width image width
    */
-  public Outcome run(Start start, LoraTrainer trainer, PromptTokenizer tokenizer, int height,
+  public Outcome run(Start start, LoraTrainer trainer, ClipTextTokenizer tokenizer, int height,
       int width, ExampleSet examples, StepListener listener) {
     int round = start.round();
     if (examples.size() == 0) {
@@ -112,7 +113,7 @@ public final class TrainingRun {
   }
 
   private static TrainBatch batch(ExampleSet examples, EpochOrder order, long position,
-      PromptTokenizer tokenizer, int height, int width, int size) {
+      ClipTextTokenizer tokenizer, int height, int width, int size) {
     float[] images = new float[size * 3 * height * width];
     List<String> prompts = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
@@ -121,11 +122,11 @@ public final class TrainingRun {
       prompts.add(e.prompt());
     }
     return new TrainBatch(HostTensor.ofFloats(images, size, 3, height, width),
-        HostTensor.ofLongs(tokenizer.encode(prompts), size, tokenizer.maxLength()));
+        HostTensor.ofLongs(tokenizer.batchIds(prompts), size, tokenizer.maxLength()));
   }
 
   private TrainBatch batch(ExampleSet examples, EpochOrder order, long position,
-      PromptTokenizer tokenizer, int height, int width) {
+      ClipTextTokenizer tokenizer, int height, int width) {
     return batch(examples, order, position, tokenizer, height, width, config.batchSize());
   }
 

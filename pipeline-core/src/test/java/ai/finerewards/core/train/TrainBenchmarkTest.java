@@ -1,5 +1,6 @@
 package ai.finerewards.core.train;
 
+import ai.finerewards.core.clip.ClipTextTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -45,9 +46,9 @@ class TrainBenchmarkTest {
     OptimizerSettings settings = new OptimizerSettings(9e-6, 0, 1.0,
         new TorchAdamW.Hyper(0.9, 0.999, 1e-8, 1e-2));
     try (LoraTrainer trainer = LoraTrainer.open(md, device, settings, new SeededNoise(1));
-        PromptTokenizer tok = PromptTokenizer.open(md)) {
+        ClipTextTokenizer tok = ClipTextTokenizer.forDiffusion(md)) {
       TrainBatch batch = new TrainBatch(HostTensor.ofFloats(images, BATCH, 3, 64, 64),
-          HostTensor.ofLongs(tok.encode(prompts), BATCH, tok.maxLength()));
+          HostTensor.ofLongs(tok.batchIds(prompts), BATCH, tok.maxLength()));
       for (int i = 0; i < WARMUP; i++) {
         trainer.step(List.of(batch));
       }

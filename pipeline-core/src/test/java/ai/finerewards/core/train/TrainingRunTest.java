@@ -1,5 +1,6 @@
 package ai.finerewards.core.train;
 
+import ai.finerewards.core.clip.ClipTextTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,7 +50,7 @@ class TrainingRunTest {
     CheckpointStore store = new CheckpointStore(new RoundPartitionStore(root.toString(), new Configuration()));
     try (LoraTrainer trainer = LoraTrainer.open(md, Device.cpu(), CONFIG.optimizer(),
             new SeededNoise(CONFIG.roundSeed(0)));
-        PromptTokenizer tok = PromptTokenizer.open(md)) {
+        ClipTextTokenizer tok = ClipTextTokenizer.forDiffusion(md)) {
       return new TrainingRun(CONFIG, store).run(
           new TrainingRun.Start(0, "tiny-diffusion", null, null), trainer, tok, 64, 64, examples,
           m -> {
@@ -63,8 +64,8 @@ class TrainingRunTest {
   @Test
   void tokenizerGivesTheGoldenIds() {
     Safetensors g = Safetensors.read(md.localPath().resolve("golden/lora_train.safetensors"));
-    try (PromptTokenizer tok = PromptTokenizer.open(md)) {
-      assertThat(tok.encode(TrainExamples.PROMPTS.subList(0, 2)))
+    try (ClipTextTokenizer tok = ClipTextTokenizer.forDiffusion(md)) {
+      assertThat(tok.batchIds(TrainExamples.PROMPTS.subList(0, 2)))
           .containsExactly(g.tensor("input_ids").longs());
     }
   }

@@ -8,7 +8,7 @@ import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.core.train.ExampleSpool;
 import ai.finerewards.core.train.LoraLayout;
 import ai.finerewards.core.train.LoraTrainer;
-import ai.finerewards.core.train.PromptTokenizer;
+import ai.finerewards.core.clip.ClipTextTokenizer;
 import ai.finerewards.core.train.SeededNoise;
 import ai.finerewards.core.train.StepMetrics;
 import ai.finerewards.core.train.TrainConfig;
@@ -80,7 +80,7 @@ public final class TrainPartition implements MapPartitionsFunction<Row, Row> {
             Paths.get(System.getProperty("java.io.tmpdir"), "finerewards-train"));
         LoraTrainer trainer = LoraTrainer.open(dir, device, config.optimizer(),
             new SeededNoise(config.roundSeed(round)));
-        PromptTokenizer tokenizer = PromptTokenizer.open(dir)) {
+        ClipTextTokenizer tokenizer = ClipTextTokenizer.forDiffusion(dir)) {
       if (spool.size() == 0) {
         throw new IllegalStateException("train round " + round + ": no selected samples reached"
             + " the training task");

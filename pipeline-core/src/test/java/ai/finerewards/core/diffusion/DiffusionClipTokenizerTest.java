@@ -1,5 +1,7 @@
 package ai.finerewards.core.diffusion;
 
+import ai.finerewards.core.clip.ClipTextTokenizer;
+import ai.finerewards.core.clip.PromptTokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.finerewards.core.model.ModelDirectory;
@@ -7,17 +9,17 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The tokenizer gives the ids diffusers gave the golden pipeline, and truncates as HF does. */
-class ClipPromptTokenizerTest {
-  private static ClipPromptTokenizer open() {
+class DiffusionClipTokenizerTest {
+  private static ClipTextTokenizer open() {
     ModelDirectory dir = TinyDiffusion.directory();
-    return ClipPromptTokenizer.open(dir.tokenizerFile(), DiffusionModelConfig.from(dir.manifest()).tokenizer(), "tiny");
+    return ClipTextTokenizer.forDiffusion(dir.tokenizerFile(), DiffusionModelConfig.from(dir.manifest()).tokenizer(), "tiny");
   }
 
   @Test
   void givesTheGoldenIdsOfPromptsAndEmptyNegativePrompt() {
     long[] prompts = TinyDiffusion.golden("pipeline_inputs.safetensors").tensor("prompt_ids").longs();
     long[] negative = TinyDiffusion.golden("pipeline_inputs.safetensors").tensor("negative_ids").longs();
-    try (ClipPromptTokenizer tok = open()) {
+    try (ClipTextTokenizer tok = open()) {
       assertThat(tok.encode("a cat sitting on a red chair").ids()).containsExactly(Arrays.copyOfRange(prompts, 0, 77));
       assertThat(tok.encode("two dogs playing with a frisbee in the park").ids()).containsExactly(Arrays.copyOfRange(prompts, 77, 154));
       PromptTokens empty = tok.encode("");
@@ -28,7 +30,7 @@ class ClipPromptTokenizerTest {
 
   @Test
   void truncatesLongPromptsKeepingBosAndEosAndCountsTheDrop() {
-    try (ClipPromptTokenizer tok = open()) {
+    try (ClipTextTokenizer tok = open()) {
       String word = "cat ";
       int contentPerWord = tok.encode("cat").ids().length > 0 ? countContent(tok, "cat") : 1;
       String longPrompt = word.repeat(100);
@@ -44,7 +46,7 @@ class ClipPromptTokenizerTest {
     }
   }
 
-  private static int countContent(ClipPromptTokenizer tok, String text) {
+  private static int countContent(ClipTextTokenizer tok, String text) {
     long[] ids = tok.encode(text).ids();
     int n = 0;
     for (int i = 1; i < ids.length && ids[i] != 993L; i++) {

@@ -1,4 +1,4 @@
-package ai.finerewards.core.diffusion;
+package ai.finerewards.core.clip;
 
 /**
  * One prompt as the text encoder receives it.
