@@ -267,7 +267,7 @@ public final class Tables {
   // ------------------------------------------------------------------------------------------ checkpoint manifest
 
   public static final TableContract CHECKPOINT = new TableContract(
-      "checkpoint", 1, Storage.JSON, "checkpoints/round=<r>/checkpoint.json",
+      "checkpoint", 2, Storage.JSON, "checkpoints/round=<r>/checkpoint.json",
       "The manifest of a round's LoRA checkpoint: a JSON object (UTF-8) beside pytorch_lora_weights.safetensors "
           + "(the layout diffusers' load_lora_weights reads). Generation of the next round loads it and records "
           + "checkpoint_id in samples.lora_checkpoint_id. Timestamps are ISO-8601 UTC strings; contract_version "
@@ -289,6 +289,7 @@ public final class Tables {
           required("target_modules", new ArrayOf(STRING, false), "attention projections carrying LoRA layers (to_q, to_k, to_v, to_out.0)", ""),
           required("steps", INT, "optimiser steps taken", "steps"),
           required("samples", LONG, "distinct selected samples trained on", "samples"),
+          required("data_rounds", new ArrayOf(INT, false), "rounds whose selected samples it was trained on, ascending (the round and train.history-rounds earlier ones); added in version 2", ""),
           required("batch_size", INT, "samples per optimiser step", "samples"),
           required("learning_rate", DOUBLE, "peak learning rate", ""),
           required("seed", LONG, "seed of the training noise and timestep draws", ""),

@@ -62,6 +62,9 @@ public final class FineRewardsCli {
       java.util.List<String> sets = new java.util.ArrayList<>(cli.sets());
       cli.rounds().ifPresent(r -> sets.add("run.rounds=" + r));
       Config config = new PipelineConfigLoader().load(cli.confFile().orElse(null), sets);
+      if (cli.isRun()) {
+        StageRunner.runStages(config); // a bad stage list fails before Spark starts
+      }
       spark = sessions.apply(config);
       StageRunner runner = new StageRunner(spark, config, out, CodeVersion.current());
       if (cli.isRun()) {

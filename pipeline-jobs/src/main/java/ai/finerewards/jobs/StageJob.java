@@ -2,6 +2,7 @@ package ai.finerewards.jobs;
 
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.run.StageFingerprint;
 import com.typesafe.config.Config;
 import java.util.List;
 
@@ -27,6 +28,14 @@ public interface StageJob {
 
   /** The input partitions of {@code round}; their commit markers feed the stage fingerprint. */
   List<Input> inputs(Config config, int round);
+
+  /**
+   * What the stage reads from outside the run root's tables (say, a checkpoint directory named in
+   * config), as fingerprint inputs: a change of content reruns the stage on resume.
+   */
+  default List<StageFingerprint.Input> externalInputs(Config config, int round) {
+    return List.of();
+  }
 
   /** Rows the stage is expected to write, from its inputs' markers; negative when unknown. */
   default long expectedRows(List<CommitMarker> inputs) {

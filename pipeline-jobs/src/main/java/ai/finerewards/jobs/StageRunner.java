@@ -1,5 +1,6 @@
 package ai.finerewards.jobs;
 
+import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.config.RunConfig;
 import ai.finerewards.core.run.CommitMarker;
@@ -8,10 +9,13 @@ import ai.finerewards.core.run.StageFingerprint;
 import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.jobs.progress.StageProgress;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 
@@ -21,6 +25,8 @@ import org.apache.spark.sql.SparkSession;
  * group with a progress line.
  */
 public final class StageRunner {
+  static final String RUN_STAGES = "jobs.run-stages";
+
   private final SparkSession spark;
   private final Config config;
   private final PrintStream out;
@@ -37,13 +43,21 @@ public final class StageRunner {
   }
 
   /**
-   * Every stage of rounds 0..rounds-1 in order, up to and including {@code toStage}. Stages before
+   * Every stage of {@code finerewards.jobs.run-stages} for rounds 0..rounds-1 in pipeline order, up
+   * to and including {@code toStage}. Stages before
    * {@code fromStage} are not run; a stage whose committed output carries the fingerprint it would
    * compute now is skipped unless {@code force}.
    */
   public void runRounds(int rounds, Optional<Stage> fromStage, Stage toStage, boolean force) {
+    Set<Stage> runStages = runStages(config);
     for (int round = 0; round < rounds; round++) {
       for (Stage stage : Stage.values()) {
+        if (!runStages.contains(stage)) {
+          if (stage.ordinal() <= toStage.ordinal()) {
+            out.println(stage.cliName() + " round=" + round + ": not run (not in finerewards." + RUN_STAGES + ")");
+          }
+          continue;
+        }
         if (fromStage.isPresent() && stage.ordinal() < fromStage.get().ordinal()) {
           out.println(stage.cliName() + " round=" + round + ": not run (before --from-stage " + fromStage.get().cliName() + ")");
           continue;
@@ -54,6 +68,28 @@ public final class StageRunner {
         runStage(stage, round, !force);
       }
     }
+  }
+
+  /** {@code finerewards.jobs.run-stages}: known stage names, each once. */
+  static Set<Stage> runStages(Config config) {
+    List<String> names;
+    try {
+      names = config.getStringList("finerewards." + RUN_STAGES);
+    } catch (ConfigException e) {
+      throw new ConfigError(RUN_STAGES, "(unreadable)", "a list of stage names (" + Stage.cliNames() + "): " + e.getMessage());
+    }
+    Set<Stage> stages = EnumSet.noneOf(Stage.class);
+    for (String name : names) {
+      Stage stage = Stage.fromCliName(name)
+          .orElseThrow(() -> new ConfigError(RUN_STAGES, name, "a stage name: " + Stage.cliNames()));
+      if (!stages.add(stage)) {
+        throw new ConfigError(RUN_STAGES, names, "each stage once, found " + name + " twice");
+      }
+    }
+    if (stages.isEmpty()) {
+      throw new ConfigError(RUN_STAGES, "[]", "at least one stage");
+    }
+    return stages;
   }
 
   /** Runs one stage for one round; with {@code skipIfUnchanged}, an up-to-date output is kept. */
@@ -69,8 +105,9 @@ public final class StageRunner {
         tables.store().committed(in.table(), in.round()).ifPresent(inputs::add);
       }
     }
-    String fingerprint = StageFingerprint.compute(stage, round, codeVersion, config,
-        inputs.stream().map(StageFingerprint.Input::of).toList());
+    List<StageFingerprint.Input> fingerprintInputs = new ArrayList<>(inputs.stream().map(StageFingerprint.Input::of).toList());
+    fingerprintInputs.addAll(job.externalInputs(config, round));
+    String fingerprint = StageFingerprint.compute(stage, round, codeVersion, config, fingerprintInputs);
     Optional<CommitMarker> existing = tables.store().committed(output, round);
     if (skipIfUnchanged && existing.isPresent() && existing.get().fingerprint().equals(fingerprint)) {
       out.println(stage.cliName() + " round=" + round + ": up to date, skipped (" + existing.get().rowCount()

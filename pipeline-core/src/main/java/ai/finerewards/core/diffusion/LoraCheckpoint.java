@@ -147,6 +147,20 @@ public final class LoraCheckpoint {
     return "sha256-" + sha256(weights).substring(0, 12);
   }
 
+  /**
+   * SHA-256 (hex) of {@code directory}'s weights file: what a checkpoint given by path contributes
+   * to a stage fingerprint, so replacing the file in place regenerates.
+   *
+   * @throws ModelError when the directory has no weights file
+   */
+  public static String weightsSha256(Path directory) {
+    Path weights = directory.resolve(WEIGHTS_FILE);
+    if (!Files.isRegularFile(weights)) {
+      throw new ModelError("LoRA checkpoint " + directory + ": no " + WEIGHTS_FILE + " (expected the file the train stage writes)");
+    }
+    return sha256(weights);
+  }
+
   static String sha256(Path file) {
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       MessageDigest md = ((DigestInputStream) in).getMessageDigest();

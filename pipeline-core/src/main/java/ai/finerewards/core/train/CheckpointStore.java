@@ -177,8 +177,12 @@ public final class CheckpointStore {
 
   /** What the final checkpoint's manifest records besides the weights. */
   public record FinalInfo(int round, String baseModelId, String parentCheckpointId, int steps,
-      long samples, int batchSize, double learningRate, long seed, Double finalLoss,
-      String fingerprint) {}
+      long samples, List<Integer> dataRounds, int batchSize, double learningRate, long seed,
+      Double finalLoss, String fingerprint) {
+    public FinalInfo {
+      dataRounds = List.copyOf(dataRounds);
+    }
+  }
 
   /**
    * Publishes the round's final checkpoint (weights + checkpoint.json, checked against the
@@ -202,6 +206,7 @@ public final class CheckpointStore {
     doc.put("target_modules", layout.targetModules());
     doc.put("steps", info.steps());
     doc.put("samples", info.samples());
+    doc.put("data_rounds", info.dataRounds());
     doc.put("batch_size", info.batchSize());
     doc.put("learning_rate", info.learningRate());
     doc.put("seed", info.seed());

@@ -94,4 +94,13 @@ public record TrainConfig(
   public long roundSeed(int round) {
     return seed * 0x9E3779B97F4A7C15L ^ (round + 1L) * 0xC2B2AE3D27D4EB4FL;
   }
+
+  /** The rounds whose selected samples round {@code round} trains on: it and history-rounds earlier ones. */
+  public java.util.List<Integer> dataRounds(int round) {
+    java.util.List<Integer> rounds = new java.util.ArrayList<>();
+    for (int r = Math.max(0, round - historyRounds); r <= round; r++) {
+      rounds.add(r);
+    }
+    return java.util.List.copyOf(rounds);
+  }
 }

@@ -52,7 +52,7 @@ class TrainingRunTest {
             new SeededNoise(CONFIG.roundSeed(0)));
         ClipTextTokenizer tok = ClipTextTokenizer.forDiffusion(md)) {
       return new TrainingRun(CONFIG, store).run(
-          new TrainingRun.Start(0, "tiny-diffusion", null, null), trainer, tok, 64, 64, examples,
+          new TrainingRun.Start(0, List.of(0), "tiny-diffusion", null, null), trainer, tok, 64, 64, examples,
           m -> {
             if (m.step() == killAfter) {
               throw new Interrupt();
@@ -135,6 +135,8 @@ class TrainingRunTest {
     assertThat(doc.get("checkpoint_id").getAsString()).isEqualTo(outcome.checkpointId());
     assertThat(doc.get("steps").getAsInt()).isEqualTo(6);
     assertThat(doc.get("samples").getAsLong()).isEqualTo(3);
+    assertThat(doc.get("data_rounds").toString()).isEqualTo("[0]");
+    assertThat(doc.get("base_model_id").getAsString()).isEqualTo("tiny-diffusion");
     assertThat(doc.get("lora_rank").getAsInt()).isEqualTo(layout.rank());
     assertThat(doc.get("weights_sha256").getAsString())
         .isEqualTo(CheckpointStore.sha256(bytes)).startsWith(outcome.checkpointId().substring(3));

@@ -2,6 +2,7 @@ package ai.finerewards.jobs.generate;
 
 import ai.finerewards.core.diffusion.DiffusionModelConfig;
 import ai.finerewards.core.diffusion.LoraCheckpoint;
+import ai.finerewards.core.diffusion.LoraSource;
 import ai.finerewards.core.run.RoundPartitionStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,11 +16,22 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 /**
  * Which LoRA checkpoint a round generates with: round r > 0 uses the train stage's output of round
  * r-1, {@code <root>/checkpoints/round=<r-1>/}, when it holds {@code pytorch_lora_weights.safetensors};
- * otherwise (round 0, or no checkpoint) the base model. Read and checked on the driver, so a bad file
+ * otherwise (round 0, or no checkpoint) the base model. {@code finerewards.generate.lora} may name
+ * a fixed checkpoint directory or the base model instead. Read and checked on the driver, so a bad file
  * fails before any task.
  */
 public final class LoraInput {
   private LoraInput() {}
+
+  /** The checkpoint {@code finerewards.generate.lora} selects for {@code round}, if any. */
+  public static Optional<LoraCheckpoint> resolve(RoundPartitionStore store, int round, DiffusionModelConfig model,
+      LoraSource source) {
+    return switch (source.kind()) {
+      case NONE -> Optional.empty();
+      case DIRECTORY -> Optional.of(LoraCheckpoint.read(source.directory().orElseThrow(), model));
+      case PREVIOUS_ROUND -> forRound(store, round, model);
+    };
+  }
 
   public static Optional<LoraCheckpoint> forRound(RoundPartitionStore store, int round, DiffusionModelConfig model) {
     if (round == 0) {

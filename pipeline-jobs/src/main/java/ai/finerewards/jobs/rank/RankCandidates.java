@@ -2,6 +2,7 @@ package ai.finerewards.jobs.rank;
 
 import ai.finerewards.core.rank.RankConfig;
 import ai.finerewards.core.rank.RewardSpec;
+import ai.finerewards.core.reward.ImageReward;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.schemas.Tables;
@@ -20,7 +21,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Reads the round's reward tables and joins them into one row per candidate: {@code prompt_id,
  * sample_idx, <reward>...} in the order of {@code finerewards.rank.rewards}. A missing or mistyped
- * key or reward column fails at once, naming the table and the column.
+ * key or reward column fails at once, naming the table and the column. The table {@code samples}
+ * supplies the built-in image rewards ({@link ImageReward}), computed here from its images.
  */
 public final class RankCandidates {
   private RankCandidates() {}
@@ -28,6 +30,11 @@ public final class RankCandidates {
   public static Dataset<Row> read(RoundTables tables, RankInputs inputs, RankConfig rank, int round) {
     Dataset<Row> joined = null;
     for (RankInputs.Source source : inputs.sources()) {
+      if (source.suppliesImageRewards()) {
+        Dataset<Row> part = imageRewards(tables, source, round);
+        joined = joined == null ? part : fullJoin(joined, part);
+        continue;
+      }
       // A pipeline table is checked against its contract (version, columns); any other table (tests,
       // benchmarks, hand-made rewards) only for the columns rank needs, below.
       String writer = Stage.writerOf(source.table());
@@ -49,6 +56,15 @@ public final class RankCandidates {
       ordered.add(functions.col(reward.name()));
     }
     return joined.select(ordered.toArray(new Column[0]));
+  }
+
+  /** The built-in rewards {@code source} names, computed from the round's sample images. */
+  private static Dataset<Row> imageRewards(RoundTables tables, RankInputs.Source source, int round) {
+    ImageRewardRows rows = new ImageRewardRows(source.columns().stream()
+        .map(c -> ImageReward.byColumn(c).orElseThrow()).toList());
+    return tables.read(Tables.SAMPLES, round, Stage.writerOf(Tables.SAMPLES.name()))
+        .select("prompt_id", "sample_idx", "image.bytes")
+        .mapPartitions(rows, rows.encoder());
   }
 
   /** Full outer join on the key, so a candidate missing from one table keeps a null reward. */

@@ -3,6 +3,8 @@ package ai.finerewards.jobs.rank;
 import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.rank.RankConfig;
 import ai.finerewards.core.rank.RewardSpec;
+import ai.finerewards.core.reward.ImageReward;
+import ai.finerewards.schemas.Tables;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.ArrayList;
@@ -13,7 +15,7 @@ import java.util.Map;
 /**
  * Where the rank stage reads each reward: {@code finerewards.jobs.rank-inputs}, a list of
  * {@code {table, columns}}. Every reward of {@code finerewards.rank.rewards} comes from exactly one
- * table.
+ * table. The table {@code samples} supplies the built-in image rewards ({@link ImageReward}).
  */
 public record RankInputs(List<Source> sources) {
   static final String KEY = "jobs.rank-inputs";
@@ -22,6 +24,11 @@ public record RankInputs(List<Source> sources) {
   public record Source(String table, List<String> columns) {
     public Source {
       columns = List.copyOf(columns);
+    }
+
+    /** The samples table supplies the built-in rewards, computed by rank from its images. */
+    public boolean suppliesImageRewards() {
+      return table.equals(Tables.SAMPLES.name());
     }
   }
 
@@ -43,6 +50,14 @@ public record RankInputs(List<Source> sources) {
         throw new ConfigError(KEY, entry.root().render(), "each entry to have table and columns");
       }
       Source source = new Source(entry.getString("table"), entry.getStringList("columns"));
+      if (source.suppliesImageRewards()) {
+        for (String column : source.columns()) {
+          if (ImageReward.byColumn(column).isEmpty()) {
+            throw new ConfigError(KEY, column, "a built-in image reward for table " + source.table() + " ("
+                + ImageReward.columns() + "): rank computes those from the images; other rewards come from their own tables");
+          }
+        }
+      }
       for (String column : source.columns()) {
         String previous = tableOf.put(column, source.table());
         if (previous != null) {

@@ -2,8 +2,12 @@ package ai.finerewards.jobs.rank;
 
 import ai.finerewards.core.rank.RankConfig;
 import ai.finerewards.core.rank.RankSummary;
+import ai.finerewards.core.rank.RewardSpec;
+import java.util.ArrayList;
+import java.util.Locale;
 import java.util.List;
 import java.util.TreeMap;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
@@ -27,6 +31,34 @@ public final class RankSummaries {
     } finally {
       perPrompt.unpersist();
     }
+  }
+
+  /**
+   * One line per configured reward: its mean over the candidates that have it and over the selected
+   * ones. The first is the round's mean reward of fresh samples (what the loop should raise round
+   * over round); the gap to the second is what the selection gains.
+   */
+  public static String rewardMeans(Dataset<Row> ranked, RankConfig rank) {
+    List<Column> aggs = new ArrayList<>();
+    for (RewardSpec reward : rank.rewards()) {
+      Column value = functions.col("rewards").getItem(reward.name());
+      aggs.add(functions.avg(value));
+      aggs.add(functions.count(value));
+      aggs.add(functions.avg(functions.when(functions.col("selected"), value)));
+      aggs.add(functions.count(functions.when(functions.col("selected"), value)));
+    }
+    Row r = ranked.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < rank.rewards().size(); i++) {
+      int at = 4 * i;
+      s.append(String.format(Locale.ROOT, "rank:   reward %s: mean %s over %d candidates, %s over %d selected%n",
+          rank.rewards().get(i).name(), mean(r, at), r.getLong(at + 1), mean(r, at + 2), r.getLong(at + 3)));
+    }
+    return s.toString();
+  }
+
+  private static String mean(Row r, int i) {
+    return r.isNullAt(i) ? "-" : String.format(Locale.ROOT, "%.6f", r.getDouble(i));
   }
 
   private static RankSummary summarise(Dataset<Row> ranked, Dataset<Row> perPrompt, int min) {

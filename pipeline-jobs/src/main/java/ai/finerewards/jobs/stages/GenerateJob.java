@@ -12,12 +12,14 @@ import ai.finerewards.core.diffusion.DiffusionModelConfig;
 import ai.finerewards.core.diffusion.EmptyPromptPolicy;
 import ai.finerewards.core.diffusion.GenerateConfig;
 import ai.finerewards.core.diffusion.LoraCheckpoint;
+import ai.finerewards.core.diffusion.LoraSource;
 import ai.finerewards.core.diffusion.StableDiffusionSampler;
 import ai.finerewards.core.model.ModelDirectory;
 import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.prompts.PromptsConfig;
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.run.StageFingerprint;
 import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.jobs.FineRewardsCli;
 import ai.finerewards.jobs.StageContext;
@@ -38,7 +40,8 @@ import org.apache.spark.sql.Row;
 /**
  * The generate stage: the round's prompts (PromptSource, committed as {@code prompts}) times N
  * samples each, through the diffusion sampler in one mapPartitions, committed as {@code samples}.
- * Round r > 0 generates with the LoRA checkpoint of round r-1 when the train stage wrote one.
+ * Round r > 0 generates with the LoRA checkpoint of round r-1 when the train stage wrote one, or
+ * with the one {@code generate.lora} names.
  */
 public final class GenerateJob implements StageJob {
 
@@ -56,7 +59,20 @@ public final class GenerateJob implements StageJob {
     // Prompts come from finerewards.prompts, not from a committed table. Round r > 0 generates with
     // round r-1's LoRA when train committed one: it joins the fingerprint, so a retrained round
     // regenerates on resume.
-    return round == 0 ? List.of() : List.of(Input.optional(CheckpointStore.TABLE, round - 1, "train"));
+    boolean previous = loraSource(config).kind() == LoraSource.Kind.PREVIOUS_ROUND;
+    return round == 0 || !previous ? List.of() : List.of(Input.optional(CheckpointStore.TABLE, round - 1, "train"));
+  }
+
+  @Override
+  public List<StageFingerprint.Input> externalInputs(Config config, int round) {
+    // A checkpoint directory given by path joins the fingerprint by the hash of its weights.
+    return loraSource(config).directory()
+        .map(dir -> List.of(new StageFingerprint.Input("lora:" + dir, -1, LoraCheckpoint.weightsSha256(dir), 0)))
+        .orElse(List.of());
+  }
+
+  private static LoraSource loraSource(Config config) {
+    return LoraSource.from(PipelineConfigLoader.section(config, GenerateConfig.SECTION));
   }
 
   @Override
@@ -68,7 +84,7 @@ public final class GenerateJob implements StageJob {
     ModelDirectory dir = runtime.directory("diffusion");
     DiffusionModelConfig model = DiffusionModelConfig.from(dir.manifest());
     StableDiffusionSampler.checkSettings(generate.settings(), model, DiffusionComponents.readSchedulerConfig(dir, model));
-    Optional<LoraCheckpoint> lora = LoraInput.forRound(ctx.tables().store(), ctx.round(), model);
+    Optional<LoraCheckpoint> lora = LoraInput.resolve(ctx.tables().store(), ctx.round(), model, loraSource(ctx.config()));
 
     PromptsConfig promptsConfig = PromptsConfig.from(PipelineConfigLoader.section(ctx.config(), "prompts"));
     Dataset<Row> source = PromptSource.read(ctx.spark(), promptsConfig, ctx.round()).prompts();

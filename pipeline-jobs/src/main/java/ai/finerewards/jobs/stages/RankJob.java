@@ -67,6 +67,7 @@ public final class RankJob implements StageJob {
     }
     Dataset<Row> written = ctx.tables().read(Tables.RANKED, ctx.round(), "rank");
     ctx.out().print(RankSummaries.of(written, rank).describe());
+    ctx.out().print(RankSummaries.rewardMeans(written, rank));
     return marker;
   }
 

@@ -102,11 +102,7 @@ public final class TrainJob implements StageJob {
   }
 
   private static List<Integer> rounds(TrainConfig train, int round) {
-    List<Integer> rounds = new ArrayList<>();
-    for (int r = Math.max(0, round - train.historyRounds()); r <= round; r++) {
-      rounds.add(r);
-    }
-    return rounds;
+    return train.dataRounds(round);
   }
 
   private static TrainConfig trainConfig(Config config) {
