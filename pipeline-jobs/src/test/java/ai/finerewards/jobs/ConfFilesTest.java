@@ -37,4 +37,20 @@ class ConfFilesTest {
     assertThat(config.getString("finerewards.jobs.local-master")).isEqualTo("local[2]");
     assertThat(config.getConfig("finerewards.jobs.spark-conf").getString("\"spark.driver.host\"")).isEqualTo("127.0.0.1");
   }
+
+  @Test
+  void learningConfRanksByABuiltInRewardAndSkipsTheModelRewardStages() {
+    Config config = new PipelineConfigLoader().load(repo().resolve("conf/learning.conf").toString(), List.of());
+    assertThat(config.getString("finerewards.run.root")).isEqualTo("runs/learning");
+    assertThat(config.getInt("finerewards.run.rounds")).isEqualTo(3);
+    // Included from local.conf: the tiny models and the loopback Spark settings.
+    assertThat(config.getString("finerewards.models.diffusion")).isEqualTo("models/tiny/diffusion");
+    assertThat(config.getString("finerewards.jobs.local-master")).isEqualTo("local[2]");
+    RankConfig rank = RankConfig.from(config.getConfig("finerewards.rank"));
+    RankInputs inputs = RankInputs.from(config, rank);
+    assertThat(inputs.sources()).extracting(RankInputs.Source::table).containsExactly("samples");
+    assertThat(inputs.sources().get(0).suppliesImageRewards()).isTrue();
+    assertThat(StageRunner.runStages(config)).extracting(ai.finerewards.core.run.Stage::cliName)
+        .containsExactly("generate", "rank", "train");
+  }
 }

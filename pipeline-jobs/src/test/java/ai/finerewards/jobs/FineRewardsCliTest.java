@@ -106,4 +106,32 @@ class FineRewardsCliTest extends SparkTestBase {
     assertThat(missingFile.exitCode()).isEqualTo(78);
     assertThat(missingFile.err()).contains("nope.conf");
   }
+
+  @Test
+  void runExecutesOnlyTheStagesOfJobsRunStages() {
+    rewards("('a', 0, 0.9), ('a', 1, 0.5)");
+    CliResult r = RunFixtures.cli(spark, "run", "--rounds", "1", "--to-stage", "rank", "--conf", conf,
+        "--set", "jobs.run-stages=[rank]");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("generate round=0: not run (not in finerewards.jobs.run-stages)")
+        .contains("score round=0: not run (not in finerewards.jobs.run-stages)")
+        .contains("rank round=0: 2/2 rows")
+        .doesNotContain("train round=0");
+    assertThat(tables.store().committed("samples", 0)).isEmpty();
+    assertThat(rankedMarker().rowCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aBadRunStagesListFailsBeforeSparkWorkWith78() {
+    CliResult unknown = RunFixtures.cli(spark, "run", "--conf", conf, "--set", "jobs.run-stages=[generate, rnak]");
+    assertThat(unknown.exitCode()).isEqualTo(78);
+    assertThat(unknown.err()).contains("finerewards.jobs.run-stages = rnak: expected a stage name: generate, caption");
+    CliResult twice = RunFixtures.cli(spark, "run", "--conf", conf, "--set", "jobs.run-stages=[rank, rank]");
+    assertThat(twice.exitCode()).isEqualTo(78);
+    assertThat(twice.err()).contains("each stage once, found rank twice");
+    CliResult empty = RunFixtures.cli(spark, "run", "--conf", conf, "--set", "jobs.run-stages=[]");
+    assertThat(empty.exitCode()).isEqualTo(78);
+    assertThat(empty.err()).contains("at least one stage");
+  }
 }

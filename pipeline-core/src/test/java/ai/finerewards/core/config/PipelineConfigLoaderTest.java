@@ -159,4 +159,12 @@ class PipelineConfigLoaderTest {
     conf.setBoolean("fs.localfs.impl.disable.cache", true);
     return conf;
   }
+
+  @Test
+  void theShippedReferenceOpensTheMapsKeyedByRewardName() {
+    Config c = new PipelineConfigLoader().load(null,
+        List.of("rank.weights.sam_reward=2", "rank.higher-is-better.caption_reward=false"));
+    assertThat(c.getDouble("finerewards.rank.weights.sam_reward")).isEqualTo(2.0);
+    assertThat(c.getBoolean("finerewards.rank.higher-is-better.caption_reward")).isFalse();
+  }
 }

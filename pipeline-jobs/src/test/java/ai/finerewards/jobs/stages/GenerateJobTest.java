@@ -145,6 +145,57 @@ class GenerateJobTest {
   }
 
   @Test
+  void generateLoraNamesAFixedCheckpointOrTheBaseModelAndTheWeightsJoinTheFingerprint(@TempDir Path tmp) throws Exception {
+    Path elsewhere = Files.createDirectories(tmp.resolve("trained/lora"));
+    Path weights = elsewhere.resolve("pytorch_lora_weights.safetensors");
+    Files.copy(tinyModel().resolve("golden/lora_nonzero.safetensors"), weights);
+    String conf = conf(tmp, "").toString();
+    String fixed = "generate.lora=\"" + elsewhere + "\"";
+    String[] round0 = {"run", "--conf", conf, "--rounds", "1", "--to-stage", "generate", "--set"};
+
+    CliResult base = RunFixtures.cli(spark, concat(round0, "generate.lora=none"));
+    assertThat(base.exitCode()).as(base.err()).isZero();
+    assertThat(base.out()).contains("LoRA none (base model)");
+    Map<String, byte[]> basePngs = pngs(tmp, 0);
+
+    CliResult first = RunFixtures.cli(spark, concat(round0, fixed));
+    assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
+    // No checkpoint.json beside the weights: the id is derived from the weights' hash.
+    assertThat(first.out()).containsPattern("LoRA sha256-[0-9a-f]{12}\\)");
+    Map<String, byte[]> loraPngs = pngs(tmp, 0);
+    assertThat(loraPngs.keySet()).isEqualTo(basePngs.keySet());
+    assertThat(loraPngs.keySet()).anySatisfy(k -> assertThat(loraPngs.get(k)).isNotEqualTo(basePngs.get(k)));
+
+    CliResult again = RunFixtures.cli(spark, concat(round0, fixed));
+    assertThat(again.out()).contains("generate round=0: up to date, skipped");
+
+    // Other weights at the same path (one float changed): the fingerprint changes, the round reruns.
+    byte[] bytes = Files.readAllBytes(weights);
+    bytes[bytes.length - 4] ^= 1;
+    Files.write(weights, bytes);
+    CliResult replaced = RunFixtures.cli(spark, concat(round0, fixed));
+    assertThat(replaced.exitCode()).as(replaced.err()).isZero();
+    assertThat(replaced.out()).doesNotContain("up to date").containsPattern("LoRA sha256-[0-9a-f]{12}\\)");
+
+    // lora = none in round 1 ignores the checkpoint round 0 committed.
+    Path ckpt = Files.createDirectories(tmp.resolve("run/checkpoints/round=0"));
+    Files.copy(tinyModel().resolve("golden/lora_nonzero.safetensors"), ckpt.resolve("pytorch_lora_weights.safetensors"));
+    CliResult none = RunFixtures.cli(spark, "generate", "--conf", conf, "--round", "1", "--set", "generate.lora=none");
+    assertThat(none.exitCode()).as(none.err()).isZero();
+    assertThat(none.out()).contains("LoRA none (base model)");
+
+    CliResult missing = RunFixtures.cli(spark, "generate", "--conf", conf, "--set", "generate.lora=\"" + tmp.resolve("nope") + "\"");
+    assertThat(missing.exitCode()).isNotZero();
+    assertThat(missing.err()).contains(tmp.resolve("nope").toString()).contains("no pytorch_lora_weights.safetensors");
+  }
+
+  private static String[] concat(String[] head, String last) {
+    String[] all = java.util.Arrays.copyOf(head, head.length + 1);
+    all[head.length] = last;
+    return all;
+  }
+
+  @Test
   void badSettingsFailBeforeAnyWorkNamingTheKey(@TempDir Path tmp) throws Exception {
     CliResult r = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--set", "generate.guidance-scale=0.5");
     assertThat(r.exitCode()).isNotZero();

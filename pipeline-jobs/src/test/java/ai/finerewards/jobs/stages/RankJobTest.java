@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.finerewards.jobs.RunFixtures;
 import ai.finerewards.jobs.RunFixtures.CliResult;
+import ai.finerewards.core.image.ImageDecoder;
+import ai.finerewards.core.reward.ImageReward;
 import ai.finerewards.jobs.SparkTestBase;
+import ai.finerewards.jobs.caption.SampleFixtures;
 import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.schemas.ColumnSpec;
 import ai.finerewards.schemas.ColumnType.Primitive;
@@ -138,4 +141,74 @@ class RankJobTest extends SparkTestBase {
     assertThat(r.err()).contains("table llm_scores round 0 is not committed").contains("run stage 'score' for round 0 first");
   }
 
+  @Test
+  void builtInImageRewardsComeFromTheSampleImagesAndAnUndecodableImageIsExcluded() throws Exception {
+    byte[] noise = SampleFixtures.png(16, 16, 1);
+    byte[] flat = flatPng(16, 16, 200);
+    byte[] dark = flatPng(16, 16, 20);
+    SampleFixtures.write(spark, tables, 0, List.of(
+        new SampleFixtures.Sample("p", 0, "a prompt", noise),
+        new SampleFixtures.Sample("p", 1, "a prompt", flat),
+        new SampleFixtures.Sample("p", 2, "a prompt", "not a png".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        new SampleFixtures.Sample("q", 0, "another", dark)));
+    CliResult r = RunFixtures.cli(spark, "rank", "--conf", conf.toString(),
+        "--set", "rank.rewards=[jpeg_compressibility, brightness]",
+        "--set", "rank.weights.brightness=0",
+        "--set", "jobs.rank-inputs=[{table = samples, columns = [brightness, jpeg_compressibility]}]");
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(0);
+
+    List<Object[]> rows = rowsToJava(tables.read(Tables.RANKED, 0, "rank")
+        .selectExpr("prompt_id", "sample_idx", "rewards['brightness']", "rewards['jpeg_compressibility']",
+            "rank_in_prompt", "selected", "excluded_reason")
+        .orderBy("prompt_id", "sample_idx").collectAsList());
+    double[] expectedBrightness = {brightness(noise), 200 / 255.0, Double.NaN, 20 / 255.0};
+    double[] expectedJpeg = {jpeg(noise), jpeg(flat), Double.NaN, jpeg(dark)};
+    for (int i = 0; i < 4; i++) {
+      Object[] row = rows.get(i);
+      if (i == 2) {
+        assertThat(row[2]).isNull();
+        assertThat(row[6]).isEqualTo("missing_reward:jpeg_compressibility");
+        continue;
+      }
+      assertThat((Double) row[2]).isCloseTo(expectedBrightness[i], org.assertj.core.data.Offset.offset(1e-12));
+      assertThat((Double) row[3]).isEqualTo(expectedJpeg[i]);
+    }
+    // The flat image compresses far better than noise: it wins prompt p on JPEG compressibility.
+    assertThat(rows.get(1)[4]).isEqualTo(1);
+    assertThat(rows.get(1)[5]).isEqualTo(true);
+    assertThat(rows.get(0)[5]).isEqualTo(false);
+    assertThat(r.out())
+        .contains("rank: 2 prompts, 4 candidates, 3 ranked, 1 excluded")
+        .containsPattern("reward brightness: mean 0\\.[0-9]{6} over 3 candidates, 0\\.[0-9]{6} over 2 selected")
+        .containsPattern("reward jpeg_compressibility: mean -[0-9.]+ over 3 candidates");
+  }
+
+  @Test
+  void onlyBuiltInRewardsCanComeFromTheSamplesTable() {
+    CliResult r = RunFixtures.cli(spark, "rank", "--conf", conf.toString(),
+        "--set", "jobs.rank-inputs=[{table = samples, columns = [caption_reward, sam_reward]}]");
+    assertThat(r.exitCode()).isEqualTo(78);
+    assertThat(r.err()).contains("jobs.rank-inputs = caption_reward")
+        .contains("a built-in image reward for table samples (brightness, jpeg_compressibility)");
+  }
+
+  private static double brightness(byte[] png) throws Exception {
+    return ImageReward.BRIGHTNESS.score(ImageDecoder.decode(png));
+  }
+
+  private static double jpeg(byte[] png) throws Exception {
+    return ImageReward.JPEG_COMPRESSIBILITY.score(ImageDecoder.decode(png));
+  }
+
+  private static byte[] flatPng(int w, int h, int grey) throws Exception {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, (grey << 16) | (grey << 8) | grey);
+      }
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
 }
