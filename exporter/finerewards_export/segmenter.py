@@ -7,6 +7,7 @@ for the tiny model ``golden/``. SAM has no tokenizer (manifest ``tokenizer`` is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -46,9 +47,33 @@ class MaskDecoder(nn.Module):
         self.model = model
 
     def forward(self, image_embeddings, input_points, input_labels):
-        out = self.model(image_embeddings=image_embeddings, input_points=input_points, input_labels=input_labels,
-                         multimask_output=True)
+        with _repeat_interleave_by_expand():
+            out = self.model(image_embeddings=image_embeddings, input_points=input_points, input_labels=input_labels,
+                             multimask_output=True)
         return out[1], out[0]  # SamImageSegmentationOutput order is (iou_scores, pred_masks, ...)
+
+
+@contextlib.contextmanager
+def _repeat_interleave_by_expand():
+    """transformers' SamMaskDecoder calls ``x.repeat_interleave(point_batch_size, 0)`` with a shape
+    value the tracer holds as a CPU tensor (``prim::NumToTensor``); the traced file then fails on
+    CUDA ("index is on cpu ... index_select"). The same values through unsqueeze/expand/reshape keep
+    the size an int in the graph, so the file runs on any device."""
+    original = torch.Tensor.repeat_interleave
+
+    def by_expand(self, repeats, dim=None, *, output_size=None):
+        # While tracing, a shape value is a 0-dim tensor, not an int.
+        count = isinstance(repeats, int) or (torch.is_tensor(repeats) and repeats.dim() == 0)
+        if count and dim == 0 and output_size is None and self.dim() >= 1:
+            rest = self.shape[1:]
+            return self.unsqueeze(1).expand(self.shape[0], repeats, *rest).reshape(-1, *rest)
+        return original(self, repeats, dim, output_size=output_size)
+
+    torch.Tensor.repeat_interleave = by_expand
+    try:
+        yield
+    finally:
+        torch.Tensor.repeat_interleave = original
 
 
 def _resample_name(resample) -> str:
