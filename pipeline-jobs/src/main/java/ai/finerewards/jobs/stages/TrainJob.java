@@ -41,7 +41,7 @@ public final class TrainJob implements StageJob {
   @Override
   public List<Input> inputs(Config config, int round) {
     List<Input> inputs = new ArrayList<>();
-    for (int r : rounds(trainConfig(config), round)) {
+    for (int r : trainConfig(config).dataRounds(round)) {
       inputs.add(new Input(Tables.RANKED.name(), r, "rank"));
       inputs.add(new Input(Tables.SAMPLES.name(), r, "generate"));
     }
@@ -51,7 +51,7 @@ public final class TrainJob implements StageJob {
   @Override
   public CommitMarker run(StageContext ctx) {
     TrainConfig train = trainConfig(ctx.config());
-    List<Integer> rounds = rounds(train, ctx.round());
+    List<Integer> rounds = train.dataRounds(ctx.round());
     Dataset<Row> selected = null;
     Dataset<Row> samples = null;
     for (int r : rounds) {
@@ -99,10 +99,6 @@ public final class TrainJob implements StageJob {
       throw new IllegalStateException(counts.getLong(1) + " selected row(s) of table ranked have no"
           + " image in table samples (column image.bytes), e.g. " + keys);
     }
-  }
-
-  private static List<Integer> rounds(TrainConfig train, int round) {
-    return train.dataRounds(round);
   }
 
   private static TrainConfig trainConfig(Config config) {
