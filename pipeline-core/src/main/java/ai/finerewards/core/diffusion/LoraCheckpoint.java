@@ -54,11 +54,16 @@ public final class LoraCheckpoint {
    * @throws ModelError naming the file when it is missing or does not fit the model's LoRA table
    */
   public static LoraCheckpoint read(Path directory, DiffusionModelConfig model) {
+    Path weights = weightsFile(directory);
+    return fromFile(weights, idOf(directory, weights), model);
+  }
+
+  private static Path weightsFile(Path directory) {
     Path weights = directory.resolve(WEIGHTS_FILE);
     if (!Files.isRegularFile(weights)) {
       throw new ModelError("LoRA checkpoint " + directory + ": no " + WEIGHTS_FILE + " (expected the file the train stage writes)");
     }
-    return fromFile(weights, idOf(directory, weights), model);
+    return weights;
   }
 
   /** Reads a weights file in the diffusers layout directly (e.g. a golden file), with the given id. */
@@ -154,11 +159,7 @@ public final class LoraCheckpoint {
    * @throws ModelError when the directory has no weights file
    */
   public static String weightsSha256(Path directory) {
-    Path weights = directory.resolve(WEIGHTS_FILE);
-    if (!Files.isRegularFile(weights)) {
-      throw new ModelError("LoRA checkpoint " + directory + ": no " + WEIGHTS_FILE + " (expected the file the train stage writes)");
-    }
-    return sha256(weights);
+    return sha256(weightsFile(directory));
   }
 
   static String sha256(Path file) {

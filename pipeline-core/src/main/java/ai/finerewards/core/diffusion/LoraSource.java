@@ -1,6 +1,7 @@
 package ai.finerewards.core.diffusion;
 
 import ai.finerewards.core.config.ConfigError;
+import ai.finerewards.core.config.SectionReader;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,20 +24,12 @@ public record LoraSource(Kind kind, Optional<Path> directory) {
   }
 
   public static LoraSource from(Config generateSection) {
-    String full = GenerateConfig.SECTION + "." + KEY;
-    String value;
-    try {
-      value = generateSection.getString(KEY).trim();
-    } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigError(full, "(unreadable)", "previous-round, none or a checkpoint directory: " + e.getMessage());
-    }
-    if (value.isEmpty()) {
-      throw new ConfigError(full, "\"\"", "previous-round, none or a checkpoint directory");
-    }
+    SectionReader r = new SectionReader(generateSection, GenerateConfig.SECTION);
+    String value = r.nonBlankString(KEY).trim();
     return switch (value) {
       case "previous-round" -> new LoraSource(Kind.PREVIOUS_ROUND, Optional.empty());
       case "none" -> new LoraSource(Kind.NONE, Optional.empty());
-      default -> new LoraSource(Kind.DIRECTORY, Optional.of(localPath(full, value)));
+      default -> new LoraSource(Kind.DIRECTORY, Optional.of(localPath(r.fullKey(KEY), value)));
     };
   }
 

@@ -4,6 +4,8 @@ import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.config.SectionReader;
 import com.typesafe.config.Config;
 import java.io.Serializable;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The parsed {@code finerewards.train} section (keys documented in reference.conf). Immutable and
@@ -96,11 +98,7 @@ public record TrainConfig(
   }
 
   /** The rounds whose selected samples round {@code round} trains on: it and history-rounds earlier ones. */
-  public java.util.List<Integer> dataRounds(int round) {
-    java.util.List<Integer> rounds = new java.util.ArrayList<>();
-    for (int r = Math.max(0, round - historyRounds); r <= round; r++) {
-      rounds.add(r);
-    }
-    return java.util.List.copyOf(rounds);
+  public List<Integer> dataRounds(int round) {
+    return IntStream.rangeClosed(Math.max(0, round - historyRounds), round).boxed().toList();
   }
 }

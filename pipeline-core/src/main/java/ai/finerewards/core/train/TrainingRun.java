@@ -31,12 +31,7 @@ public final class TrainingRun {
    * What the run is: its round, the base model's id, the checkpoint it starts from (null = the
    * exported initial LoRA) and that checkpoint's values.
    */
-  public record Start(int round, List<Integer> dataRounds, String baseModelId, String parentCheckpointId,
-      float[][] parentLora) {
-    public Start {
-      dataRounds = List.copyOf(dataRounds);
-    }
-  }
+  public record Start(int round, String baseModelId, String parentCheckpointId, float[][] parentLora) {}
 
   private final TrainConfig config;
   private final CheckpointStore checkpoints;
@@ -108,7 +103,7 @@ public final class TrainingRun {
     StepMetrics last = metrics.get(metrics.size() - 1);
     String id = checkpoints.publishFinal(layout, trainer.loraValues(),
         new CheckpointStore.FinalInfo(round, start.baseModelId(), start.parentCheckpointId(),
-            budget, examples.size(), start.dataRounds(), config.samplesPerStep(), config.learningRate(),
+            budget, examples.size(), config.dataRounds(round), config.samplesPerStep(), config.learningRate(),
             config.roundSeed(round), last.loss(), fingerprint));
     metrics.set(metrics.size() - 1, last.withCheckpoint(id));
     checkpoints.clearProgress(round);

@@ -52,7 +52,7 @@ class TrainingRunTest {
             new SeededNoise(CONFIG.roundSeed(0)));
         ClipTextTokenizer tok = ClipTextTokenizer.forDiffusion(md)) {
       return new TrainingRun(CONFIG, store).run(
-          new TrainingRun.Start(0, List.of(0), "tiny-diffusion", null, null), trainer, tok, 64, 64, examples,
+          new TrainingRun.Start(0, "tiny-diffusion", null, null), trainer, tok, 64, 64, examples,
           m -> {
             if (m.step() == killAfter) {
               throw new Interrupt();

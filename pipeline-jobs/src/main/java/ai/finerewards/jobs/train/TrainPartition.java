@@ -93,16 +93,15 @@ public final class TrainPartition implements MapPartitionsFunction<Row, Row> {
 
   /** Round r continues from the newest committed checkpoint of an earlier round, if configured. */
   private TrainingRun.Start start(CheckpointStore store, LoraLayout layout, String baseModelId) {
-    List<Integer> dataRounds = config.dataRounds(round);
     if (config.continueFromPrevious()) {
       for (int r = round - 1; r >= 0; r--) {
         Optional<CheckpointStore.Committed> c = store.committed(r, layout);
         if (c.isPresent()) {
-          return new TrainingRun.Start(round, dataRounds, baseModelId, c.get().checkpointId(), c.get().lora());
+          return new TrainingRun.Start(round, baseModelId, c.get().checkpointId(), c.get().lora());
         }
       }
     }
-    return new TrainingRun.Start(round, dataRounds, baseModelId, null, null);
+    return new TrainingRun.Start(round, baseModelId, null, null);
   }
 
   /** {@code <source.checkpoint>@<first 12 hex of source.weights_sha256>} (data-schemas convention). */
