@@ -9,6 +9,7 @@ import sys
 
 from .errors import ExportError, check_torch_version
 from .families import MODULES, FamilyUnavailable, load_family
+from .manifest import record_file_hashes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tiny", help="build the tiny random-weight models and their golden files")
     t.add_argument("--out", default=os.path.join("..", "models", "tiny"), help="tiny models root (default ../models/tiny)")
     t.add_argument("--family", action="append", choices=sorted(MODULES), help="only these families (repeatable)")
+
+    h = sub.add_parser(
+        "hash",
+        help="(re)write the 'files' table (size, SHA-256) of an exported model directory's manifest.json",
+    )
+    h.add_argument("--dir", required=True, action="append", help="model directory (repeatable)")
     return p
 
 
@@ -42,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         check_torch_version()
         if args.command == "export":
             return _export(args)
+        if args.command == "hash":
+            return _hash(args)
         return _tiny(args)
     except ExportError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -68,6 +77,7 @@ def _export(args) -> int:
             raise ExportError(f"--{key.replace('_', '-')} is not an option of family {args.family!r}")
         opts[key] = value
     out = module.export(args.checkpoint, args.out, **opts)
+    record_file_hashes(out)
     print(f"exported {args.family} to {out}")
     return 0
 
@@ -84,7 +94,18 @@ def _tiny(args) -> int:
             skipped.append(family)
             continue
         out = module.build_tiny(args.out)
+        record_file_hashes(out)
         print(f"built tiny {family} in {out}")
     if args.family and skipped:
         return 2  # the user asked for these families explicitly
+    return 0
+
+
+def _hash(args) -> int:
+    for d in args.dir:
+        try:
+            files = record_file_hashes(d)
+        except FileNotFoundError as e:
+            raise ExportError(str(e)) from e
+        print(f"recorded {len(files)} file hashes in {os.path.join(d, 'manifest.json')}")
     return 0

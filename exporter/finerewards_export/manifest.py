@@ -81,6 +81,40 @@ def write_manifest(out_dir: str, manifest: Manifest) -> str:
     return path
 
 
+def file_sha256(path: str) -> str:
+    """SHA-256 (hex) of a file's bytes, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def record_file_hashes(out_dir: str) -> dict[str, dict[str, Any]]:
+    """Write the ``files`` table into ``out_dir``'s manifest: size and SHA-256 of every top-level file
+    but the manifest itself (sub-directories such as ``golden/`` are test data the pipeline never loads).
+
+    The Java side checks every listed file on the driver before a stage runs (pipeline-core
+    ``ModelFiles``) and puts the table into stage fingerprints, so it must be written after the last
+    file of the directory. Returns the table.
+    """
+    manifest = read_manifest(out_dir)
+    files = {}
+    for name in sorted(os.listdir(out_dir)):
+        path = os.path.join(out_dir, name)
+        if name == MANIFEST_FILE or name.startswith(".") or not os.path.isfile(path):
+            continue
+        files[name] = {"sha256": file_sha256(path), "size": os.path.getsize(path)}
+    for c in manifest.get("components", {}).values():
+        if c["file"] not in files:
+            raise FileNotFoundError(f"component file {c['file']} missing from {out_dir}")
+    manifest["files"] = files
+    with open(os.path.join(out_dir, MANIFEST_FILE), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
+    return files
+
+
 def read_manifest(out_dir: str) -> dict[str, Any]:
     path = os.path.join(out_dir, MANIFEST_FILE)
     if not os.path.isfile(path):

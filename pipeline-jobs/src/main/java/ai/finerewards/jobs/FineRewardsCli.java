@@ -3,6 +3,7 @@ package ai.finerewards.jobs;
 import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.config.RunConfig;
+import ai.finerewards.core.model.ModelError;
 import ai.finerewards.core.run.CliArguments;
 import ai.finerewards.core.run.ExitCode;
 import ai.finerewards.core.run.Stage;
@@ -62,12 +63,14 @@ public final class FineRewardsCli {
       java.util.List<String> sets = new java.util.ArrayList<>(cli.sets());
       cli.rounds().ifPresent(r -> sets.add("run.rounds=" + r));
       Config config = new PipelineConfigLoader().load(cli.confFile().orElse(null), sets);
-      if (cli.isRun()) {
+      if (cli.isRun() || cli.status()) {
         StageRunner.runStages(config); // a bad stage list fails before Spark starts
       }
       spark = sessions.apply(config);
       StageRunner runner = new StageRunner(spark, config, out, CodeVersion.current());
-      if (cli.isRun()) {
+      if (cli.status()) {
+        runner.printStatus(RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds());
+      } else if (cli.isRun()) {
         int rounds = RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds();
         runner.runRounds(rounds, cli.fromStage(), cli.toStage().orElse(CliArguments.DEFAULT_TO_STAGE), cli.force());
       } else {
@@ -86,8 +89,7 @@ public final class FineRewardsCli {
       return ExitCode.CONFIG.code();
     } catch (Exception e) { // includes Spark's undeclared checked SparkException
       err.println("finerewards: failed: " + rootMessages(e));
-      if (!(e instanceof IllegalStateException || e instanceof IllegalArgumentException
-          || e instanceof SchemaMismatchException)) {
+      if (!ownCheck(e)) {
         e.printStackTrace(err); // unexpected: the trace is for a bug report; our own checks say it all
       }
       return ExitCode.STAGE_FAILED.code();
@@ -96,6 +98,20 @@ public final class FineRewardsCli {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * Whether {@code e} (or, for a Spark job, the task error it wraps) is one of our own checks,
+   * whose message says all: no stack trace then (a model load failure's would run to hundreds of lines).
+   */
+  static boolean ownCheck(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IllegalStateException || t instanceof IllegalArgumentException
+          || t instanceof SchemaMismatchException || t instanceof ModelError) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The message chain, innermost last: Spark wraps a task's error in several layers. */

@@ -37,6 +37,24 @@ public interface StageJob {
     return List.of();
   }
 
+  /**
+   * Tables besides {@link Stage#outputTable()} that the stage commits for its round (say, the train
+   * stage's checkpoint). The stage is up to date only when every output is committed, intact and
+   * carries the fingerprint.
+   */
+  default List<String> extraOutputs() {
+    return List.of();
+  }
+
+  /**
+   * Model families ({@code finerewards.models.<family>}) the stage loads: their files are checked
+   * against the manifest's content hashes on the driver before any task, and the hashes join the
+   * fingerprint.
+   */
+  default List<String> modelFamilies(Config config) {
+    return List.of();
+  }
+
   /** Rows the stage is expected to write, from its inputs' markers; negative when unknown. */
   default long expectedRows(List<CommitMarker> inputs) {
     return -1;

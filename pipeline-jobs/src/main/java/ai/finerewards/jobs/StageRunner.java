@@ -3,9 +3,14 @@ package ai.finerewards.jobs;
 import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.config.RunConfig;
+import ai.finerewards.core.model.ModelDirectory;
+import ai.finerewards.core.model.ModelFiles;
+import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.run.CommitMarker;
+import ai.finerewards.core.run.RoundPartitionStore;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.core.run.StageFingerprint;
+import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.jobs.progress.StageProgress;
 import com.typesafe.config.Config;
@@ -70,6 +75,64 @@ public final class StageRunner {
     }
   }
 
+  /**
+   * {@code finerewards status}: for rounds 0..rounds-1 and every stage of
+   * {@code finerewards.jobs.run-stages}, one line: committed, stale (and why), missing, or blocked
+   * (an input is not committed). Writes nothing (no recovery either: an interrupted write shows as
+   * stale or missing until the next {@code run}). Returns how many stages {@code run} would run.
+   */
+  public int printStatus(int rounds) {
+    Set<Stage> runStages = runStages(config);
+    // Outputs that run would recompute: a stage reading one of them is recomputed too.
+    Set<String> pending = new java.util.HashSet<>();
+    int toRun = 0;
+    for (int round = 0; round < rounds; round++) {
+      for (Stage stage : Stage.values()) {
+        if (!runStages.contains(stage)) {
+          continue;
+        }
+        StageJob job = StageJobs.of(stage);
+        Optional<String> pendingInput = job.inputs(config, round).stream()
+            .map(in -> in.table() + " round " + in.round()).filter(pending::contains).findFirst();
+        String line;
+        Status status;
+        try {
+          Plan plan = plan(stage, round);
+          status = plan.status();
+          if (status == Status.COMMITTED && pendingInput.isPresent()) {
+            status = Status.STALE;
+            line = "stale (its input " + pendingInput.get() + " is recomputed first)";
+          } else {
+            line = switch (status) {
+              case COMMITTED -> "committed (" + plan.existing().get().rowCount() + " rows, "
+                  + plan.existing().get().committedAt() + ", fingerprint " + plan.fingerprint().substring(0, 12) + ")";
+              case STALE -> "stale (" + plan.reason() + ")";
+              case MISSING -> "missing";
+              case BLOCKED -> "blocked (" + plan.reason() + ")";
+            };
+          }
+        } catch (RuntimeException e) {
+          if (pendingInput.isPresent()) {
+            status = Status.MISSING;
+            line = "missing (its input " + pendingInput.get() + " is computed first)";
+          } else {
+            status = Status.BLOCKED;
+            line = "blocked (" + e.getMessage() + ")";
+          }
+        }
+        if (status != Status.COMMITTED) {
+          toRun++;
+          pending.add(stage.outputTable() + " round " + round);
+          for (String extra : job.extraOutputs()) {
+            pending.add(extra + " round " + round);
+          }
+        }
+        out.println("round " + round + " " + stage.cliName() + ": " + line);
+      }
+    }
+    return toRun;
+  }
+
   /** {@code finerewards.jobs.run-stages}: known stage names, each once. */
   static Set<Stage> runStages(Config config) {
     List<String> names;
@@ -92,14 +155,47 @@ public final class StageRunner {
     return stages;
   }
 
-  /** Runs one stage for one round; with {@code skipIfUnchanged}, an up-to-date output is kept. */
-  public CommitMarker runStage(Stage stage, int round, boolean skipIfUnchanged) {
+  /** Where a stage's committed output of one round stands against what it would compute now. */
+  public enum Status {
+    /** Every output committed, intact and carrying the fingerprint the stage would compute now. */
+    COMMITTED,
+    /** Committed output that resume recomputes: fingerprint changed, or an output damaged or missing. */
+    STALE,
+    /** No output at all. */
+    MISSING,
+    /** An input the stage needs is not committed (or a model file does not match its manifest). */
+    BLOCKED
+  }
+
+  /**
+   * What resume decides for one stage and round: the status, why (null when committed), the
+   * fingerprint it would record now and the input markers it read.
+   */
+  public record Plan(Stage stage, int round, Status status, String reason, String fingerprint,
+      List<CommitMarker> inputs, Optional<CommitMarker> existing) {}
+
+  /**
+   * Decides, without writing anything, whether {@code stage}'s output for {@code round} is up to
+   * date: every output (the stage's table and its extra outputs, such as the checkpoint) committed
+   * and intact by the rules every reader uses, and carrying the fingerprint of the inputs, config,
+   * external files, models and code as they are now.
+   *
+   * @throws IllegalStateException naming the table and the stage to run when an input is not committed
+   * @throws ai.finerewards.core.model.ModelError when a model file does not match its manifest
+   */
+  public Plan plan(Stage stage, int round) {
     StageJob job = StageJobs.of(stage);
-    String output = stage.outputTable();
-    tables.store().recover(output, round);
+    CheckpointStore checkpoints = new CheckpointStore(tables.store());
     List<CommitMarker> inputs = new ArrayList<>();
     for (StageJob.Input in : job.inputs(config, round)) {
-      if (in.required()) {
+      if (in.table().equals(CheckpointStore.TABLE)) {
+        // One rule for checkpoints (marker + weights hash); a trained round without one fails.
+        Optional<CommitMarker> c = checkpoints.requireIfTrained(in.round());
+        if (c.isEmpty() && in.required()) {
+          tables.requireCommitted(in.table(), in.round(), in.writtenBy());
+        }
+        c.ifPresent(inputs::add);
+      } else if (in.required()) {
         inputs.add(tables.requireCommitted(in.table(), in.round(), in.writtenBy()));
       } else {
         tables.store().committed(in.table(), in.round()).ifPresent(inputs::add);
@@ -107,12 +203,72 @@ public final class StageRunner {
     }
     List<StageFingerprint.Input> fingerprintInputs = new ArrayList<>(inputs.stream().map(StageFingerprint.Input::of).toList());
     fingerprintInputs.addAll(job.externalInputs(config, round));
+    fingerprintInputs.addAll(checkedModels(job));
     String fingerprint = StageFingerprint.compute(stage, round, codeVersion, config, fingerprintInputs);
-    Optional<CommitMarker> existing = tables.store().committed(output, round);
-    if (skipIfUnchanged && existing.isPresent() && existing.get().fingerprint().equals(fingerprint)) {
-      out.println(stage.cliName() + " round=" + round + ": up to date, skipped (" + existing.get().rowCount()
-          + " rows committed " + existing.get().committedAt() + ", fingerprint " + fingerprint.substring(0, 12) + ")");
-      return existing.get();
+
+    RoundPartitionStore.PartitionState main = tables.store().inspect(stage.outputTable(), round);
+    if (!main.isCommitted()) {
+      boolean missing = "missing".equals(main.problem());
+      return new Plan(stage, round, missing ? Status.MISSING : Status.STALE,
+          missing ? stage.outputTable() + " round " + round + " not written" : stage.outputTable() + ": " + main.problem(),
+          fingerprint, inputs, Optional.empty());
+    }
+    CommitMarker existing = main.marker().get();
+    if (!existing.fingerprint().equals(fingerprint)) {
+      String why = existing.codeVersion().equals(codeVersion)
+          ? "fingerprint changed: an input partition, config value, input file or model differs"
+          : "fingerprint changed: written by code " + existing.codeVersion() + ", this is " + codeVersion;
+      return new Plan(stage, round, Status.STALE, why, fingerprint, inputs, Optional.of(existing));
+    }
+    for (String extra : job.extraOutputs()) {
+      RoundPartitionStore.PartitionState state = extra.equals(CheckpointStore.TABLE)
+          ? checkpoints.inspect(round) : tables.store().inspect(extra, round);
+      if (!state.isCommitted()) {
+        return new Plan(stage, round, Status.STALE, extra + " round " + round + ": " + state.problem(),
+            fingerprint, inputs, Optional.of(existing));
+      }
+      if (!state.marker().get().fingerprint().equals(fingerprint)) {
+        return new Plan(stage, round, Status.STALE, extra + " round " + round + " was written by another run of the stage",
+            fingerprint, inputs, Optional.of(existing));
+      }
+    }
+    return new Plan(stage, round, Status.COMMITTED, null, fingerprint, inputs, Optional.of(existing));
+  }
+
+  /** Model files checked against their manifests on the driver, as fingerprint inputs. */
+  private List<StageFingerprint.Input> checkedModels(StageJob job) {
+    List<String> families = job.modelFamilies(config);
+    if (families.isEmpty()) {
+      return List.of();
+    }
+    ModelRuntime runtime = ModelRuntime.from(config);
+    List<StageFingerprint.Input> out = new ArrayList<>();
+    for (String family : families) {
+      ModelDirectory dir = runtime.directory(family);
+      ModelFiles.verify(dir);
+      out.add(new StageFingerprint.Input("model:" + family, -1, ModelFiles.digest(dir), 0));
+    }
+    return out;
+  }
+
+  /** Runs one stage for one round; with {@code skipIfUnchanged}, an up-to-date output is kept. */
+  public CommitMarker runStage(Stage stage, int round, boolean skipIfUnchanged) {
+    StageJob job = StageJobs.of(stage);
+    tables.store().recover(stage.outputTable(), round);
+    for (String extra : job.extraOutputs()) {
+      tables.store().recover(extra, round); // e.g. a checkpoint publish interrupted at a rename
+    }
+    Plan plan = plan(stage, round);
+    List<CommitMarker> inputs = plan.inputs();
+    String fingerprint = plan.fingerprint();
+    if (skipIfUnchanged && plan.status() == Status.COMMITTED) {
+      CommitMarker existing = plan.existing().get();
+      out.println(stage.cliName() + " round=" + round + ": up to date, skipped (" + existing.rowCount()
+          + " rows committed " + existing.committedAt() + ", fingerprint " + fingerprint.substring(0, 12) + ")");
+      return existing;
+    }
+    if (skipIfUnchanged && plan.status() == Status.STALE) {
+      out.println(stage.cliName() + " round=" + round + ": recomputing (" + plan.reason() + ")");
     }
     String group = "finerewards-" + stage.cliName() + "-round-" + round;
     spark.sparkContext().setJobGroup(group, "finerewards " + stage.cliName() + " round " + round, false);

@@ -63,38 +63,63 @@ public final class SectionReader {
   }
 
   public long longValue(String key) {
-    try {
-      return section.getLong(key);
-    } catch (ConfigException e) {
-      throw new ConfigError(fullKey(key), raw(key), "an integer");
-    }
+    return integral(key, "an integer");
   }
 
   /** An int in {@code [min, max]}. */
   public int intInRange(String key, int min, int max) {
-    long v;
-    try {
-      v = section.getLong(key);
-    } catch (ConfigException e) {
-      throw new ConfigError(fullKey(key), raw(key), "an integer in [" + min + ", " + max + "]");
-    }
+    String expected = "an integer in [" + min + ", " + max + "]";
+    long v = integral(key, expected);
     if (v < min || v > max) {
-      throw new ConfigError(fullKey(key), v, "an integer in [" + min + ", " + max + "]");
+      throw new ConfigError(fullKey(key), v, expected);
     }
     return (int) v;
   }
 
   public int intAtLeast(String key, int min) {
-    long v;
-    try {
-      v = section.getLong(key);
-    } catch (ConfigException e) {
-      throw new ConfigError(fullKey(key), raw(key), "an integer >= " + min);
-    }
+    String expected = "an integer >= " + min;
+    long v = integral(key, expected);
     if (v < min || v > Integer.MAX_VALUE) {
-      throw new ConfigError(fullKey(key), v, "an integer >= " + min);
+      throw new ConfigError(fullKey(key), v, expected);
     }
     return (int) v;
+  }
+
+  /**
+   * A whole number written as one: {@code 3} or {@code "3"}. Typesafe's getInt/getLong truncate
+   * {@code 2.5} to 2 silently, so a count given as a fraction would run with another value than
+   * the user wrote; it fails here naming the key.
+   */
+  private long integral(String key, String expected) {
+    if (!section.hasPath(key)) {
+      throw new ConfigError(fullKey(key), raw(key), expected);
+    }
+    Object value = section.getValue(key).unwrapped();
+    if (value instanceof Integer || value instanceof Long) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof String text) {
+      try {
+        return Long.parseLong(text.trim());
+      } catch (NumberFormatException e) {
+        // falls through to the error below
+      }
+    }
+    throw new ConfigError(fullKey(key), raw(key), expected);
+  }
+
+  /** A finite number (range checks are the caller's). */
+  public double number(String key, String expected) {
+    double v;
+    try {
+      v = section.getDouble(key);
+    } catch (ConfigException e) {
+      throw new ConfigError(fullKey(key), raw(key), expected);
+    }
+    if (!Double.isFinite(v)) {
+      throw new ConfigError(fullKey(key), raw(key), expected);
+    }
+    return v;
   }
 
   /** A finite double in {@code [min, max]}. */

@@ -41,4 +41,19 @@ public record GenerateConfig(
     }
     return v;
   }
+
+  /**
+   * Image sides against the model's size multiple (VAE factor x UNet downsampling), on the driver:
+   * fails naming the key, where the sampler's own check (which knows no keys) would not.
+   */
+  public void checkSidesFor(DiffusionModelConfig model) {
+    int multiple = Math.max(8, model.sizeMultiple());
+    for (String key : new String[] {"height", "width"}) {
+      int side = key.equals("height") ? settings().height() : settings().width();
+      if (side % multiple != 0) {
+        throw new ConfigError(SECTION + "." + key, side, "a multiple of " + multiple + " for model "
+            + model.modelId() + " (VAE factor " + model.vaeScaleFactor() + " x UNet downsampling)");
+      }
+    }
+  }
 }

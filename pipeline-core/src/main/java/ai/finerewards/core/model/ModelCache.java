@@ -154,7 +154,10 @@ public final class ModelCache {
         try {
           model = spec.loader().load(key, spec.device());
         } catch (Exception e) {
-          throw new ModelError("cannot load model " + key + ": " + e.getMessage(), e);
+          LOG.debug("loading model {} failed", key, e); // the full trace, for a bug report
+          throw ModelError.brief("cannot load model " + key + ": " + ModelError.firstLine(e)
+              + " (the driver checked the model's files against manifest.json before the stage; was the"
+              + " file changed since, or does this executor see another copy?)");
         }
         if (model == null) {
           throw new ModelError("loader for " + key + " returned no model");

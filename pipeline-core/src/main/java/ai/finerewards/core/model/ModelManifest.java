@@ -62,6 +62,7 @@ public final class ModelManifest {
   private final String tokenizer;
   private final JsonObject source;
   private final JsonObject extra;
+  private final Map<String, FileEntry> files;
   private final String sha256;
 
   private ModelManifest(String origin, JsonObject root, String sha256) {
@@ -90,7 +91,40 @@ public final class ModelManifest {
     this.tokenizer = f.optionalString(root, "tokenizer");
     this.source = f.optionalObject(root, "source");
     this.extra = f.optionalObject(root, "extra");
+    this.files = Collections.unmodifiableMap(parseFiles(f, f.optionalObject(root, "files")));
     this.sha256 = sha256;
+  }
+
+  /** A file of the model directory as the exporter recorded it: size in bytes and SHA-256 (hex). */
+  public record FileEntry(long size, String sha256) {}
+
+  private static Map<String, FileEntry> parseFiles(Fields f, JsonObject obj) {
+    Map<String, FileEntry> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, JsonElement> e : obj.entrySet()) {
+      String at = "files." + e.getKey();
+      if (!e.getValue().isJsonObject()) {
+        throw f.error(at, e.getValue(), "an object {size, sha256}");
+      }
+      JsonObject o = e.getValue().getAsJsonObject();
+      JsonElement size = o.get("size");
+      if (size == null || !isInteger(size) || size.getAsLong() < 0) {
+        throw f.error(at + ".size", size, "the file's size in bytes");
+      }
+      String sha = f.string(o, at, "sha256");
+      if (!sha.matches("[0-9a-f]{64}")) {
+        throw f.error(at + ".sha256", o.get("sha256"), "64 lower-case hex digits");
+      }
+      out.put(e.getKey(), new FileEntry(size.getAsLong(), sha));
+    }
+    return out;
+  }
+
+  /**
+   * The {@code files} table: every file of the directory but manifest.json, with size and SHA-256,
+   * written by the exporter; empty for a manifest written before the table existed.
+   */
+  public Map<String, FileEntry> files() {
+    return files;
   }
 
   /**

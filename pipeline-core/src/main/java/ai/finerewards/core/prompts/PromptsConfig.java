@@ -1,6 +1,7 @@
 package ai.finerewards.core.prompts;
 
 import ai.finerewards.core.config.ConfigError;
+import ai.finerewards.core.config.SectionReader;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.Arrays;
@@ -61,13 +62,8 @@ public record PromptsConfig(
   }
 
   private static int integer(Config c, String key) {
-    try {
-      return c.getInt(key);
-    } catch (ConfigException.Missing e) {
-      throw new ConfigError(SECTION + key, null, "an integer (the key is missing)");
-    } catch (ConfigException.WrongType e) {
-      throw new ConfigError(SECTION + key, c.getValue(key).render(), "an integer");
-    }
+    // The one reader's integer rule: 2.5 or "two" fail naming the key (getInt would truncate).
+    return new SectionReader(c, "prompts").intInRange(key, 0, 1000);
   }
 
   private static <E extends Enum<E>> E parseEnum(Config c, String key, Class<E> type) {

@@ -1,6 +1,7 @@
 package ai.finerewards.core.rank;
 
 import ai.finerewards.core.config.ConfigError;
+import ai.finerewards.core.config.SectionReader;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
@@ -228,32 +229,13 @@ public record RankConfig(
     }
   }
 
-  // Config.getInt truncates 1.5 to 1 silently; a count must be written as an integer.
+  // Counts and fractions through the one SectionReader (rejects 1.5 for a count, names the key).
   private static int integer(Config section, String path) {
-    if (!section.hasPath(path)) {
-      throw new ConfigError(key(path), "(missing)", "an integer >= 1");
-    }
-    ConfigValue value = section.getValue(path);
-    Object raw = value.unwrapped();
-    String text = raw instanceof String str ? str.trim() : String.valueOf(raw);
-    if (raw instanceof Number || raw instanceof String) {
-      try {
-        return Integer.parseInt(text);
-      } catch (NumberFormatException e) {
-        // falls through to the error below
-      }
-    }
-    throw new ConfigError(key(path), render(value), "an integer >= 1");
+    return new SectionReader(section, SECTION).intAtLeast(path, 1);
   }
 
   private static double number(Config section, String path) {
-    try {
-      return section.getDouble(path);
-    } catch (ConfigException.Missing e) {
-      throw new ConfigError(key(path), "(missing)", "a number in (0, 1]");
-    } catch (ConfigException.WrongType e) {
-      throw new ConfigError(key(path), render(section.getValue(path)), "a number in (0, 1]");
-    }
+    return new SectionReader(section, SECTION).number(path, "a number in (0, 1]");
   }
 
   private static String key(String path) {

@@ -10,6 +10,7 @@ import java.util.Optional;
  * <pre>
  * finerewards &lt;stage&gt; --conf FILE [--set key=value]... [--round R]
  * finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE] [--to-stage STAGE] [--force]
+ * finerewards status [--rounds R] [--conf FILE] [--set key=value]...
  * finerewards --help
  * </pre>
  *
@@ -17,6 +18,7 @@ import java.util.Optional;
  * @param round the round of a single-stage command
  * @param rounds for {@code run}: rounds 0 .. rounds-1; empty = {@code finerewards.run.rounds}
  * @param toStage for {@code run}: the last stage of each round; empty = {@link #DEFAULT_TO_STAGE}
+ * @param status {@code finerewards status}: print where each stage of each round stands
  */
 public record CliArguments(
     boolean help,
@@ -27,7 +29,8 @@ public record CliArguments(
     Optional<Integer> rounds,
     Optional<Stage> fromStage,
     Optional<Stage> toStage,
-    boolean force) {
+    boolean force,
+    boolean status) {
 
   /**
    * The last stage {@code run} executes in a round unless told otherwise: train closes the RAFT
@@ -40,7 +43,7 @@ public record CliArguments(
   }
 
   public boolean isRun() {
-    return !help && command.isEmpty();
+    return !help && !status && command.isEmpty();
   }
 
   /** A command line that cannot be run; the message names the offending argument. */
@@ -58,6 +61,7 @@ public record CliArguments(
           "usage: finerewards <stage> --conf FILE [--set key=value]... [--round R]",
           "       finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE]",
           "                       [--to-stage STAGE] [--force]",
+          "       finerewards status [--rounds R] [--conf FILE] [--set key=value]...",
           "       finerewards --help",
           "",
           "stages: " + Stage.cliNames(),
@@ -71,6 +75,8 @@ public record CliArguments(
           "  --from-stage STAGE run: do not run the stages before STAGE; their committed outputs are used",
           "  --to-stage STAGE   run: the last stage of each round (default: train)",
           "  --force            run: run stages even when their fingerprint is unchanged",
+          "status               per round and stage: committed, stale (and why), missing or blocked;",
+          "                     writes nothing",
           "",
           "exit codes: 0 ok, 1 stage failed, 2 stage not built yet, 64 bad arguments, 78 bad configuration");
 
@@ -81,14 +87,15 @@ public record CliArguments(
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) {
         return new CliArguments(true, Optional.empty(), Optional.empty(), List.of(), 0, Optional.empty(), Optional.empty(),
-            Optional.empty(), false);
+            Optional.empty(), false, false);
       }
     }
     String command = args[0];
-    boolean run = command.equals("run");
+    boolean status = command.equals("status");
+    boolean run = command.equals("run") || status; // status takes run's --rounds, --conf and --set
     Optional<Stage> stage = run ? Optional.empty() : Stage.fromCliName(command);
     if (!run && stage.isEmpty()) {
-      throw new UsageError("unknown command '" + command + "': expected run or one of " + Stage.cliNames());
+      throw new UsageError("unknown command '" + command + "': expected run, status or one of " + Stage.cliNames());
     }
     String conf = null;
     List<String> sets = new ArrayList<>();
@@ -118,6 +125,9 @@ public record CliArguments(
         default -> throw new UsageError("unknown argument '" + a + "'");
       }
       String onlyFor = run ? stageOnly(a) : runOnly(a);
+      if (status && onlyFor == null && !a.equals("--rounds") && runOnly(a) != null) {
+        onlyFor = "with 'run'";
+      }
       if (onlyFor != null) {
         throw new UsageError("argument " + a + " is only valid " + onlyFor);
       }
@@ -129,7 +139,7 @@ public record CliArguments(
       throw new UsageError(command + " needs --conf FILE");
     }
     return new CliArguments(false, stage, Optional.ofNullable(conf), sets, round == null ? 0 : round,
-        Optional.ofNullable(rounds), Optional.ofNullable(from), Optional.ofNullable(to), force);
+        Optional.ofNullable(rounds), Optional.ofNullable(from), Optional.ofNullable(to), force, status);
   }
 
   private static String runOnly(String arg) {

@@ -76,9 +76,32 @@ public final class RoundPartitionStore {
     return new Path(new Path(tableDir(table), STAGING), "round=" + round + "-" + UUID.randomUUID());
   }
 
-  /** The marker of (table, round) if the partition is committed and complete, else empty. */
+  /**
+   * The marker of (table, round) if the partition is committed and intact (every listed file
+   * present with its size and CRC-32C), else empty. Reads every data file once.
+   */
   public Optional<CommitMarker> committed(String table, int round) {
-    return validMarker(partition(table, round));
+    return inspect(table, round).marker();
+  }
+
+  /** What {@link #inspect} found: the marker of an intact partition, or why there is none. */
+  public record PartitionState(Optional<CommitMarker> marker, String problem) {
+    static PartitionState intact(CommitMarker m) {
+      return new PartitionState(Optional.of(m), null);
+    }
+
+    static PartitionState broken(String problem) {
+      return new PartitionState(Optional.empty(), problem);
+    }
+
+    public boolean isCommitted() {
+      return marker.isPresent();
+    }
+  }
+
+  /** Like {@link #committed}, and says why a partition does not count as committed. */
+  public PartitionState inspect(String table, int round) {
+    return check(partition(table, round));
   }
 
   /** Rounds of {@code table} whose partition is committed, ascending. */
@@ -105,14 +128,14 @@ public final class RoundPartitionStore {
 
   /**
    * Data files of a finished write in {@code staging}: every plain file whose name does not start
-   * with {@code _} or {@code .} (Spark's {@code _SUCCESS}, checksum files), with sizes.
+   * with {@code _} or {@code .} (Spark's {@code _SUCCESS}, checksum files), with sizes and CRC-32C.
    */
   public List<CommitMarker.DataFile> listDataFiles(Path staging) {
     List<CommitMarker.DataFile> files = new ArrayList<>();
     for (FileStatus st : listOrEmpty(staging)) {
       String name = st.getPath().getName();
       if (st.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
-        files.add(new CommitMarker.DataFile(name, st.getLen()));
+        files.add(new CommitMarker.DataFile(name, st.getLen(), crc32c(st.getPath())));
       }
     }
     files.sort(Comparator.comparing(CommitMarker.DataFile::name));
@@ -251,14 +274,24 @@ public final class RoundPartitionStore {
         .map(Map.Entry::getKey);
   }
 
-  /** The marker in {@code dir} if it parses and every listed file is present with its size. */
   private Optional<CommitMarker> validMarker(Path dir) {
+    PartitionState state = check(dir);
+    if (state.problem() != null && !state.problem().startsWith("no commit marker")) {
+      LOG.warn("partition {} does not count as committed: {}", dir, state.problem());
+    }
+    return state.marker();
+  }
+
+  /** The marker in {@code dir} if it parses and every listed file is present with its size and CRC. */
+  private PartitionState check(Path dir) {
     Path markerPath = new Path(dir, CommitMarker.FILE_NAME);
     CommitMarker marker;
     try (InputStream in = fs.open(markerPath)) {
       marker = CommitMarker.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), markerPath.toString());
     } catch (FileNotFoundException e) {
-      return Optional.empty();
+      return PartitionState.broken(listOrEmpty(dir).length == 0 && !exists(dir) ? "missing" : "no commit marker");
+    } catch (CommitMarker.OutdatedFormat e) {
+      return PartitionState.broken(e.getMessage());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read commit marker " + markerPath, e);
     }
@@ -269,12 +302,34 @@ public final class RoundPartitionStore {
     for (CommitMarker.DataFile f : marker.files()) {
       Long size = present.get(f.name());
       if (size == null || size != f.size()) {
-        LOG.warn("partition {} is incomplete: {} is {} (marker lists {} bytes)", dir, f.name(),
-            size == null ? "missing" : size + " bytes", f.size());
-        return Optional.empty();
+        return PartitionState.broken("data file " + f.name() + " is " + (size == null ? "missing" : size + " bytes")
+            + " (the commit marker lists " + f.size() + " bytes)");
       }
     }
-    return Optional.of(marker);
+    for (CommitMarker.DataFile f : marker.files()) {
+      String actual = crc32c(new Path(dir, f.name()));
+      if (!actual.equals(f.crc32c())) {
+        return PartitionState.broken("data file " + f.name() + " is damaged: CRC-32C " + actual
+            + ", the commit marker lists " + f.crc32c());
+      }
+    }
+    return PartitionState.intact(marker);
+  }
+
+  private String crc32c(Path file) {
+    try (InputStream in = fs.open(file)) {
+      return FileChecksum.crc32c(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + " to check its CRC-32C", e);
+    }
+  }
+
+  private boolean exists(Path p) {
+    try {
+      return fs.exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look for " + p, e);
+    }
   }
 
   private void writeMarker(Path dir, CommitMarker marker) throws IOException {

@@ -11,10 +11,15 @@ import java.util.List;
 /**
  * The fingerprint of one stage run for one round: SHA-256 over the stage name, the round, the
  * code version, the effective values of the stage's config sections and the commit markers of
- * the input partitions it reads (their fingerprints and row counts). Equal fingerprints mean
- * the stage would compute the same output, so {@code finerewards run} may skip it.
+ * the input partitions it reads (their fingerprints and row counts), plus the content hashes of
+ * what it reads from outside the run root (prompt files, model files, LoRA directories). Equal
+ * fingerprints mean the stage would compute the same output, so {@code finerewards run} may skip it.
+ * The run root's own location ({@code run.root}) is left out: a copied or moved run root resumes.
  */
 public final class StageFingerprint {
+  /** Keys whose value does not change any output: where the run root is. */
+  static final List<String> NOT_FINGERPRINTED = List.of("run.root");
+
   private StageFingerprint() {}
 
   /** An input partition as the fingerprint sees it. */
@@ -36,8 +41,12 @@ public final class StageFingerprint {
     for (String section : stage.configSections()) {
       String path = "finerewards." + section;
       // Concise rendering sorts keys and drops comments/origins: same values, same text.
-      String rendered = config.hasPath(path)
-          ? config.getValue(path).render(ConfigRenderOptions.concise())
+      Config scoped = config;
+      for (String key : NOT_FINGERPRINTED) {
+        scoped = scoped.withoutPath("finerewards." + key);
+      }
+      String rendered = scoped.hasPath(path)
+          ? scoped.getValue(path).render(ConfigRenderOptions.concise())
           : "<absent>";
       text.append("config.").append(section).append('=').append(rendered).append('\n');
     }

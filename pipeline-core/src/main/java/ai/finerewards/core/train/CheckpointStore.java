@@ -212,6 +212,7 @@ public final class CheckpointStore {
     doc.put("seed", info.seed());
     doc.put("final_loss", info.finalLoss());
     doc.put("created_at", Instant.now().toString());
+    store.recover(TABLE, info.round()); // leftovers of a crashed publish, as for a table write
     Path staging = store.newStaging(TABLE, info.round());
     JsonDocumentValidator.validate(Tables.CHECKPOINT, doc, staging + "/" + MANIFEST);
     try {
@@ -234,9 +235,58 @@ public final class CheckpointStore {
     }
   }
 
+  /**
+   * The one rule for "round r's checkpoint exists", used by every reader and by the resume check:
+   * the partition is committed and intact (commit marker, every file's size and CRC-32C) and the
+   * weights file's SHA-256 equals {@code weights_sha256} of its checkpoint.json.
+   */
+  public RoundPartitionStore.PartitionState inspect(int round) {
+    RoundPartitionStore.PartitionState state = store.inspect(TABLE, round);
+    if (!state.isCommitted()) {
+      return state;
+    }
+    Path dir = finalDir(round);
+    try {
+      JsonObject doc = JsonParser.parseString(new String(read(new Path(dir, MANIFEST)),
+          StandardCharsets.UTF_8)).getAsJsonObject();
+      String expected = doc.get("weights_sha256").getAsString();
+      String actual = sha256(read(new Path(dir, doc.get("weights_file").getAsString())));
+      if (!expected.equals(actual)) {
+        return new RoundPartitionStore.PartitionState(Optional.empty(), "weights file has SHA-256 " + actual
+            + ", " + MANIFEST + " records " + expected);
+      }
+      return state;
+    } catch (IOException | RuntimeException e) {
+      return new RoundPartitionStore.PartitionState(Optional.empty(), "unreadable " + MANIFEST + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The checkpoint of {@code round} for a stage of a later round that builds on it: its marker when
+   * it exists by {@link #inspect}; empty when the train stage never ran for that round (no
+   * {@code train_metrics} partition and no checkpoint directory), so the base model is meant.
+   *
+   * @throws IllegalStateException when train ran for the round but its checkpoint is missing,
+   *     unmarked or damaged: using the base model instead would be silently wrong
+   */
+  public Optional<CommitMarker> requireIfTrained(int round) {
+    RoundPartitionStore.PartitionState state = inspect(round);
+    if (state.isCommitted()) {
+      return state.marker();
+    }
+    boolean trained = store.committed(Tables.TRAIN_METRICS.name(), round).isPresent();
+    if (!trained && "missing".equals(state.problem())) {
+      return Optional.empty();
+    }
+    throw new IllegalStateException("the LoRA checkpoint of round " + round + " at " + finalDir(round)
+        + " is not usable (" + state.problem() + ")" + (trained ? " although train_metrics round " + round
+        + " is committed" : "") + "; run `finerewards train --round " + round + "` (or `finerewards run`,"
+        + " which rebuilds it)");
+  }
+
   /** The LoRA values of {@code round}'s committed final checkpoint, if there is one. */
   public Optional<Committed> committed(int round, LoraLayout layout) {
-    if (store.committed(TABLE, round).isEmpty()) {
+    if (!inspect(round).isCommitted()) {
       return Optional.empty();
     }
     Path dir = finalDir(round);

@@ -29,9 +29,16 @@ public final class TrainingRun {
 
   /**
    * What the run is: its round, the base model's id, the checkpoint it starts from (null = the
-   * exported initial LoRA) and that checkpoint's values.
+   * exported initial LoRA) and that checkpoint's values. {@code stageFingerprint} is the train
+   * stage's fingerprint, recorded in the checkpoint's commit marker so that resume knows the
+   * checkpoint belongs to the committed {@code train_metrics}; null records the run's own.
    */
-  public record Start(int round, String baseModelId, String parentCheckpointId, float[][] parentLora) {}
+  public record Start(int round, String baseModelId, String parentCheckpointId, float[][] parentLora,
+      String stageFingerprint) {
+    public Start(int round, String baseModelId, String parentCheckpointId, float[][] parentLora) {
+      this(round, baseModelId, parentCheckpointId, parentLora, null);
+    }
+  }
 
   private final TrainConfig config;
   private final CheckpointStore checkpoints;
@@ -104,7 +111,8 @@ public final class TrainingRun {
     String id = checkpoints.publishFinal(layout, trainer.loraValues(),
         new CheckpointStore.FinalInfo(round, start.baseModelId(), start.parentCheckpointId(),
             budget, examples.size(), config.dataRounds(round), config.samplesPerStep(), config.learningRate(),
-            config.roundSeed(round), last.loss(), fingerprint));
+            config.roundSeed(round), last.loss(),
+            start.stageFingerprint() == null ? fingerprint : start.stageFingerprint()));
     metrics.set(metrics.size() - 1, last.withCheckpoint(id));
     checkpoints.clearProgress(round);
     LOG.info("round {}: trained {} steps on {} samples, final loss {}, checkpoint {}", round,

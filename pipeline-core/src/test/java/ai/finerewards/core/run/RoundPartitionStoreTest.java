@@ -63,7 +63,8 @@ class RoundPartitionStoreTest {
     CommitMarker m = store.committed("ranked", 0).orElseThrow();
     assertThat(m.fingerprint()).isEqualTo("f1");
     assertThat(m.files()).containsExactly(
-        new CommitMarker.DataFile("part-0.parquet", 2), new CommitMarker.DataFile("part-1.parquet", 3));
+        new CommitMarker.DataFile("part-0.parquet", 2, crc32c("aa")),
+        new CommitMarker.DataFile("part-1.parquet", 3, crc32c("bbb")));
     assertThat(store.dataFiles(m)).allSatisfy(f -> assertThat(f).startsWith("file:").contains("/ranked/round=0/part-"));
     assertThat(children("ranked/_staging")).isEmpty();
     assertThat(store.committedRounds("ranked")).containsExactly(0);
@@ -154,5 +155,11 @@ class RoundPartitionStoreTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.committed("ranked", 0))
         .hasMessageContaining("ranked/round=0/" + CommitMarker.FILE_NAME)
         .hasMessageContaining("not valid JSON");
+  }
+
+  private static String crc32c(String content) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return String.format("%08x", crc.getValue());
   }
 }

@@ -4,8 +4,7 @@ import ai.finerewards.core.diffusion.DiffusionModelConfig;
 import ai.finerewards.core.diffusion.LoraCheckpoint;
 import ai.finerewards.core.diffusion.LoraSource;
 import ai.finerewards.core.run.RoundPartitionStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import ai.finerewards.core.train.CheckpointStore;
 import java.nio.file.Paths;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
@@ -15,8 +14,10 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * Which LoRA checkpoint a round generates with: round r > 0 uses the train stage's output of round
- * r-1, {@code <root>/checkpoints/round=<r-1>/}, when it holds {@code pytorch_lora_weights.safetensors};
- * otherwise (round 0, or no checkpoint) the base model. {@code finerewards.generate.lora} may name
+ * r-1, {@code <root>/checkpoints/round=<r-1>/}, when it exists by {@link CheckpointStore#inspect}
+ * (committed, intact, weights hash equal to checkpoint.json's); the base model when the train stage
+ * never ran for round r-1 (or for round 0); and fails when train ran but its checkpoint is missing or
+ * damaged. {@code finerewards.generate.lora} may name
  * a fixed checkpoint directory or the base model instead. Read and checked on the driver, so a bad file
  * fails before any task.
  */
@@ -37,19 +38,17 @@ public final class LoraInput {
     if (round == 0) {
       return Optional.empty();
     }
-    Path dir = new Path(store.root(), "checkpoints/round=" + (round - 1));
-    try {
-      FileSystem fs = store.fileSystem();
-      if (!fs.exists(new Path(dir, LoraCheckpoint.WEIGHTS_FILE))) {
-        return Optional.empty();
-      }
-      if (!(fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem)) {
-        throw new IllegalArgumentException("LoRA checkpoint " + dir + " is on " + fs.getUri()
-            + ": the generate stage reads checkpoints from a local (file:) run root only for now");
-      }
-      return Optional.of(LoraCheckpoint.read(Paths.get(fs.makeQualified(dir).toUri()), model));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot look for a LoRA checkpoint in " + dir, e);
+    // The same rule as the train stage and the resume check: committed, intact, weights hash equal.
+    CheckpointStore checkpoints = new CheckpointStore(store);
+    if (checkpoints.requireIfTrained(round - 1).isEmpty()) {
+      return Optional.empty();
     }
+    Path dir = checkpoints.finalDir(round - 1);
+    FileSystem fs = store.fileSystem();
+    if (!(fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem)) {
+      throw new IllegalArgumentException("LoRA checkpoint " + dir + " is on " + fs.getUri()
+          + ": the generate stage reads checkpoints from a local (file:) run root only for now");
+    }
+    return Optional.of(LoraCheckpoint.read(Paths.get(fs.makeQualified(dir).toUri()), model));
   }
 }

@@ -127,9 +127,11 @@ public final class RoundTables {
 
   /** The commit marker of (table, round), or a clear error naming the table and the stage to run. */
   public CommitMarker requireCommitted(String table, int round, String writtenBy) {
-    return store.committed(table, round).orElseThrow(() -> new IllegalStateException(
+    RoundPartitionStore.PartitionState state = store.inspect(table, round);
+    return state.marker().orElseThrow(() -> new IllegalStateException(
         "table " + table + " round " + round + " is not committed under " + store.partition(table, round)
-            + " (no valid " + CommitMarker.FILE_NAME + "); run stage '" + writtenBy + "' for round " + round + " first"));
+            + " (" + state.problem() + "); run stage '" + writtenBy + "' for round " + round
+            + " (or `finerewards run`, which recomputes it)"));
   }
 
   /**
@@ -137,7 +139,11 @@ public final class RoundTables {
    * with the {@code round} column from the directory name.
    */
   public Dataset<Row> read(String table, int round, String writtenBy) {
-    CommitMarker marker = requireCommitted(table, round, writtenBy);
+    return readFiles(requireCommitted(table, round, writtenBy));
+  }
+
+  private Dataset<Row> readFiles(CommitMarker marker) {
+    String table = marker.table();
     List<String> files = store.dataFiles(marker);
     return spark.read().option("basePath", store.tableDir(table).toString()).parquet(files.toArray(new String[0]));
   }
@@ -153,7 +159,7 @@ public final class RoundTables {
           + marker.contractVersion() + ", this pipeline reads version " + contract.version() + "; re-run stage '"
           + writtenBy + "' for round " + round);
     }
-    Dataset<Row> data = read(contract.name(), round, writtenBy);
+    Dataset<Row> data = readFiles(marker); // checked once above: every file is hashed per check
     SchemaValidator.validateForRead(contract, data.schema());
     return data;
   }

@@ -41,6 +41,11 @@ public final class CaptionJob implements StageJob {
   }
 
   @Override
+  public List<String> modelFamilies(Config config) {
+    return List.of("captioner", "clip");
+  }
+
+  @Override
   public Stage stage() {
     return Stage.CAPTION;
   }

@@ -18,6 +18,7 @@ import ai.finerewards.core.model.ModelDirectory;
 import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.prompts.PromptsConfig;
 import ai.finerewards.core.run.CommitMarker;
+import ai.finerewards.core.run.InputFiles;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.core.run.StageFingerprint;
 import ai.finerewards.core.train.CheckpointStore;
@@ -34,6 +35,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -47,6 +49,16 @@ public final class GenerateJob implements StageJob {
 
   public static void main(String[] args) {
     FineRewardsCli.mainForStage(Stage.GENERATE, args);
+  }
+
+  @Override
+  public List<String> modelFamilies(Config config) {
+    return List.of("diffusion");
+  }
+
+  @Override
+  public List<String> extraOutputs() {
+    return List.of(Tables.PROMPTS.name()); // committed with the same fingerprint before the samples
   }
 
   @Override
@@ -65,10 +77,14 @@ public final class GenerateJob implements StageJob {
 
   @Override
   public List<StageFingerprint.Input> externalInputs(Config config, int round) {
-    // A checkpoint directory given by path joins the fingerprint by the hash of its weights.
-    return loraSource(config).directory()
-        .map(dir -> List.of(new StageFingerprint.Input("lora:" + dir, -1, LoraCheckpoint.weightsSha256(dir), 0)))
-        .orElse(List.of());
+    // The prompt files join by content (an appended line regenerates); a checkpoint directory given
+    // by path by the hash of its weights.
+    List<StageFingerprint.Input> external = new java.util.ArrayList<>();
+    PromptsConfig prompts = PromptsConfig.from(PipelineConfigLoader.section(config, "prompts"));
+    external.add(InputFiles.fingerprint("prompt-files", prompts.path(), new Configuration()));
+    loraSource(config).directory().ifPresent(dir ->
+        external.add(new StageFingerprint.Input("lora-directory", -1, LoraCheckpoint.weightsSha256(dir), 0)));
+    return external;
   }
 
   private static LoraSource loraSource(Config config) {
@@ -83,6 +99,7 @@ public final class GenerateJob implements StageJob {
     ModelRuntime runtime = ModelRuntime.from(ctx.config());
     ModelDirectory dir = runtime.directory("diffusion");
     DiffusionModelConfig model = DiffusionModelConfig.from(dir.manifest());
+    generate.checkSidesFor(model);
     StableDiffusionSampler.checkSettings(generate.settings(), model, DiffusionComponents.readSchedulerConfig(dir, model));
     Optional<LoraCheckpoint> lora = LoraInput.resolve(ctx.tables().store(), ctx.round(), model, loraSource(ctx.config()));
 

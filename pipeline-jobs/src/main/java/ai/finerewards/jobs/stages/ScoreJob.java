@@ -37,6 +37,11 @@ public final class ScoreJob implements StageJob {
   }
 
   @Override
+  public List<String> modelFamilies(Config config) {
+    return List.of("llm");
+  }
+
+  @Override
   public Stage stage() {
     return Stage.SCORE;
   }

@@ -28,6 +28,11 @@ public final class SegmentJob implements StageJob {
   }
 
   @Override
+  public List<String> modelFamilies(Config config) {
+    return List.of("segmenter", "clip");
+  }
+
+  @Override
   public Stage stage() {
     return Stage.SEGMENT;
   }

@@ -3,6 +3,7 @@ package ai.finerewards.jobs.stages;
 import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.core.train.TrainConfig;
 import ai.finerewards.jobs.FineRewardsCli;
 import ai.finerewards.jobs.StageContext;
@@ -45,7 +46,21 @@ public final class TrainJob implements StageJob {
       inputs.add(new Input(Tables.RANKED.name(), r, "rank"));
       inputs.add(new Input(Tables.SAMPLES.name(), r, "generate"));
     }
+    if (round > 0 && trainConfig(config).continueFromPrevious()) {
+      // The checkpoint training continues from: a retrained round r-1 retrains round r.
+      inputs.add(Input.optional(CheckpointStore.TABLE, round - 1, "train"));
+    }
     return inputs;
+  }
+
+  @Override
+  public List<String> extraOutputs() {
+    return List.of(CheckpointStore.TABLE);
+  }
+
+  @Override
+  public List<String> modelFamilies(Config config) {
+    return List.of("diffusion");
   }
 
   @Override
@@ -71,7 +86,7 @@ public final class TrainJob implements StageJob {
     List<Row> metrics = joined.repartition(1)
         .sortWithinPartitions(KEY.get(0), KEY.get(1), KEY.get(2))
         .mapPartitions(new TrainPartition(train, ModelRuntime.from(ctx.config()),
-            ctx.tables().store().root().toString(), ctx.round()), Encoders.row(schema))
+            ctx.tables().store().root().toString(), ctx.round(), ctx.fingerprint()), Encoders.row(schema))
         .collectAsList(); // one small row per optimiser step; training runs exactly once
     CommitMarker marker = ctx.tables().overwriteRound(ctx.spark().createDataFrame(metrics, schema),
         Tables.TRAIN_METRICS, ctx.round(), "train", ctx.fingerprint());

@@ -40,12 +40,14 @@ public final class TrainPartition implements MapPartitionsFunction<Row, Row> {
   private final ModelRuntime runtime;
   private final String root;
   private final int round;
+  private final String stageFingerprint;
 
-  public TrainPartition(TrainConfig config, ModelRuntime runtime, String root, int round) {
+  public TrainPartition(TrainConfig config, ModelRuntime runtime, String root, int round, String stageFingerprint) {
     this.config = config;
     this.runtime = runtime;
     this.root = root;
     this.round = round;
+    this.stageFingerprint = stageFingerprint;
   }
 
   @Override
@@ -97,11 +99,11 @@ public final class TrainPartition implements MapPartitionsFunction<Row, Row> {
       for (int r = round - 1; r >= 0; r--) {
         Optional<CheckpointStore.Committed> c = store.committed(r, layout);
         if (c.isPresent()) {
-          return new TrainingRun.Start(round, baseModelId, c.get().checkpointId(), c.get().lora());
+          return new TrainingRun.Start(round, baseModelId, c.get().checkpointId(), c.get().lora(), stageFingerprint);
         }
       }
     }
-    return new TrainingRun.Start(round, baseModelId, null, null);
+    return new TrainingRun.Start(round, baseModelId, null, null, stageFingerprint);
   }
 
   /** {@code <source.checkpoint>@<first 12 hex of source.weights_sha256>} (data-schemas convention). */
