@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -201,6 +202,16 @@ public final class RoundPartitionStore {
     LOG.warn("staging directory {} keeps reappearing; the next write of its round deletes it", staging);
   }
 
+  /**
+   * Whether a write of (table, round) was interrupted: a staging or trash directory of the round is
+   * left, which the next write or {@code finerewards run} resolves with {@link #recover}.
+   */
+  public boolean hasLeftovers(String table, int round) {
+    String prefix = "round=" + round + "-";
+    return !childrenWithPrefix(new Path(tableDir(table), STAGING), prefix).isEmpty()
+        || !childrenWithPrefix(new Path(tableDir(table), TRASH), prefix).isEmpty();
+  }
+
   /** What {@link #recover} did. */
   public enum Recovery {
     NOTHING_TO_DO,
@@ -256,12 +267,16 @@ public final class RoundPartitionStore {
   private void publishFinishedStaging(Path staging, CommitMarker marker) throws IOException {
     // The marker is already in place; publish() would rewrite it, so swap directly.
     Path target = partition(marker.table(), marker.round());
+    Path trash = null;
     if (fs.exists(target)) {
-      Path trash = new Path(new Path(tableDir(marker.table()), TRASH), "round=" + marker.round() + "-" + UUID.randomUUID());
+      trash = new Path(new Path(tableDir(marker.table()), TRASH), "round=" + marker.round() + "-" + UUID.randomUUID());
       fs.mkdirs(trash.getParent());
       rename(target, trash, marker.table(), marker.round());
     }
     rename(staging, target, marker.table(), marker.round());
+    if (trash != null) {
+      fs.delete(trash, true); // the replaced partition; a crash before this is tidied by the next recover
+    }
   }
 
   private Optional<Path> newestValid(List<Path> dirs) {
@@ -286,7 +301,7 @@ public final class RoundPartitionStore {
   private PartitionState check(Path dir) {
     Path markerPath = new Path(dir, CommitMarker.FILE_NAME);
     CommitMarker marker;
-    try (InputStream in = fs.open(markerPath)) {
+    try (InputStream in = openRaw(markerPath)) {
       marker = CommitMarker.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), markerPath.toString());
     } catch (FileNotFoundException e) {
       return PartitionState.broken(listOrEmpty(dir).length == 0 && !exists(dir) ? "missing" : "no commit marker");
@@ -317,11 +332,24 @@ public final class RoundPartitionStore {
   }
 
   private String crc32c(Path file) {
-    try (InputStream in = fs.open(file)) {
+    try (InputStream in = openRaw(file)) {
       return FileChecksum.crc32c(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + " to check its CRC-32C", e);
     }
+  }
+
+  /**
+   * Opens {@code file} for a whole-file checksum of our own: on a checksummed file system (the
+   * local {@code file:} one keeps {@code .crc} side files) through its raw file system, so that a
+   * damaged file yields its bytes and a clear mismatch rather than a ChecksumException (whose log
+   * line dumps the whole buffer).
+   */
+  public InputStream openRaw(Path file) throws IOException {
+    if (fs instanceof ChecksumFileSystem checksummed) {
+      return checksummed.getRawFileSystem().open(file);
+    }
+    return fs.open(file);
   }
 
   private boolean exists(Path p) {

@@ -250,7 +250,10 @@ public final class CheckpointStore {
       JsonObject doc = JsonParser.parseString(new String(read(new Path(dir, MANIFEST)),
           StandardCharsets.UTF_8)).getAsJsonObject();
       String expected = doc.get("weights_sha256").getAsString();
-      String actual = sha256(read(new Path(dir, doc.get("weights_file").getAsString())));
+      String actual;
+      try (InputStream in = store.openRaw(new Path(dir, doc.get("weights_file").getAsString()))) {
+        actual = sha256(in.readAllBytes());
+      }
       if (!expected.equals(actual)) {
         return new RoundPartitionStore.PartitionState(Optional.empty(), "weights file has SHA-256 " + actual
             + ", " + MANIFEST + " records " + expected);
@@ -275,13 +278,15 @@ public final class CheckpointStore {
       return state.marker();
     }
     boolean trained = store.committed(Tables.TRAIN_METRICS.name(), round).isPresent();
-    if (!trained && "missing".equals(state.problem())) {
+    boolean interrupted = store.hasLeftovers(TABLE, round);
+    if (!trained && !interrupted && "missing".equals(state.problem())) {
       return Optional.empty();
     }
+    String why = interrupted ? "its publish was interrupted" : trained ? "train_metrics round " + round
+        + " is committed" : "the directory exists";
     throw new IllegalStateException("the LoRA checkpoint of round " + round + " at " + finalDir(round)
-        + " is not usable (" + state.problem() + ")" + (trained ? " although train_metrics round " + round
-        + " is committed" : "") + "; run `finerewards train --round " + round + "` (or `finerewards run`,"
-        + " which rebuilds it)");
+        + " is not usable (" + state.problem() + ") although " + why + "; run `finerewards train --round "
+        + round + "` (or `finerewards run`, which recovers or rebuilds it)");
   }
 
   /** The LoRA values of {@code round}'s committed final checkpoint, if there is one. */

@@ -43,7 +43,11 @@ class PromptsConfigTest {
     assertThatThrownBy(() -> PromptsConfig.from(section("finerewards.prompts.path = \" \"")))
         .hasMessageContaining("config key finerewards.prompts.path =  : expected a file or directory of prompts");
     assertThatThrownBy(() -> PromptsConfig.from(section("finerewards.prompts.report-examples = many")))
-        .hasMessage("config key finerewards.prompts.report-examples = \"many\": expected an integer");
+        .hasMessage("config key finerewards.prompts.report-examples = \"many\": expected an integer in [0, 1000]");
+    // getInt would have truncated this to 2 silently.
+    assertThatThrownBy(() -> PromptsConfig.from(section("finerewards.prompts.report-examples = 2.5")))
+        .isInstanceOf(ConfigError.class)
+        .hasMessage("config key finerewards.prompts.report-examples = 2.5: expected an integer in [0, 1000]");
     assertThatThrownBy(() -> PromptsConfig.from(section("finerewards.prompts.id-column = prompt")))
         .hasMessageContaining("finerewards.prompts.id-column = prompt: expected a column other than");
   }

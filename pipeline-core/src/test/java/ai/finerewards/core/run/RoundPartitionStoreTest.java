@@ -157,6 +157,37 @@ class RoundPartitionStoreTest {
         .hasMessageContaining("not valid JSON");
   }
 
+  @Test
+  void aDataFileWithFlippedBytesMakesThePartitionUncommittedAndSaysWhich() throws IOException {
+    Path staging = stage("segments", 2, "abcd", "efgh");
+    store.publish(staging, marker(staging, "segments", 2, "f"));
+    java.nio.file.Path file = tmp.resolve("segments/round=2/part-1.parquet");
+    Files.writeString(file, "efgX"); // same size: only the checksum can tell
+    assertThat(store.committed("segments", 2)).isEmpty();
+    assertThat(store.inspect("segments", 2).problem())
+        .contains("part-1.parquet is damaged").contains(crc32c("efgh")).contains(crc32c("efgX"));
+    assertThat(store.committedRounds("segments")).isEmpty();
+  }
+
+  @Test
+  void aMarkerOfTheFormatWithoutChecksumsCountsAsNotCommitted() throws IOException {
+    Path staging = stage("captions", 0, "aa");
+    store.publish(staging, marker(staging, "captions", 0, "f"));
+    java.nio.file.Path markerFile = tmp.resolve("captions/round=0/" + CommitMarker.FILE_NAME);
+    String v1 = Files.readString(markerFile).replace(CommitMarker.FORMAT, "finerewards-commit/1");
+    Files.writeString(markerFile, v1);
+    assertThat(store.committed("captions", 0)).isEmpty();
+    assertThat(store.inspect("captions", 0).problem()).contains("finerewards-commit/1");
+  }
+
+  @Test
+  void inspectTellsMissingFromUnmarked() throws IOException {
+    assertThat(store.inspect("ranked", 9).problem()).isEqualTo("missing");
+    Files.createDirectories(tmp.resolve("ranked/round=9"));
+    Files.writeString(tmp.resolve("ranked/round=9/part-0.parquet"), "x");
+    assertThat(store.inspect("ranked", 9).problem()).isEqualTo("no commit marker");
+  }
+
   private static String crc32c(String content) {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
