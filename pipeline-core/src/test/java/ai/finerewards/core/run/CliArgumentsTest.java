@@ -50,6 +50,19 @@ class CliArgumentsTest {
   }
 
   @Test
+  void statusTakesRunsRoundsConfAndSetsButNoRunOptions() {
+    CliArguments a = parse("status", "--rounds", "2", "--conf", "c.conf", "--set", "x=y");
+    assertThat(a.status()).isTrue();
+    assertThat(a.isRun()).isFalse();
+    assertThat(a.command()).isEmpty();
+    assertThat(a.rounds()).contains(2);
+    assertThatThrownBy(() -> parse("status", "--force")).isInstanceOf(CliArguments.UsageError.class)
+        .hasMessage("argument --force is only valid with 'run'");
+    assertThatThrownBy(() -> parse("status", "--round", "1")).isInstanceOf(CliArguments.UsageError.class);
+    assertThat(parse("run").status()).isFalse();
+  }
+
+  @Test
   void helpWinsAnywhere() {
     assertThat(parse("rank", "--bogus", "--help").help()).isTrue();
     assertThat(CliArguments.USAGE).contains("finerewards run [--rounds R]").contains("exit codes");

@@ -131,7 +131,7 @@ public final class RoundTables {
     return state.marker().orElseThrow(() -> new IllegalStateException(
         "table " + table + " round " + round + " is not committed under " + store.partition(table, round)
             + " (" + state.problem() + "); run stage '" + writtenBy + "' for round " + round
-            + " (or `finerewards run`, which recomputes it)"));
+            + " first (`finerewards run` recomputes it)"));
   }
 
   /**

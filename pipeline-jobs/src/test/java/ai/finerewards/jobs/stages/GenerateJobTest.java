@@ -2,9 +2,12 @@ package ai.finerewards.jobs.stages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.finerewards.core.run.CommitMarker;
+import ai.finerewards.core.run.RoundPartitionStore;
 import ai.finerewards.core.seed.SampleSeeds;
-import ai.finerewards.jobs.RunFixtures;
+import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.jobs.RunFixtures.CliResult;
+import ai.finerewards.jobs.RunFixtures;
 import ai.finerewards.jobs.generate.GeneratePartition;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -12,10 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
+import org.apache.commons.io.FileUtils;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -134,8 +140,22 @@ class GenerateJobTest {
   @Test
   void roundOneUsesThePreviousRoundsLoraCheckpoint(@TempDir Path tmp) throws Exception {
     Path ckpt = Files.createDirectories(tmp.resolve("run/checkpoints/round=0"));
-    Files.copy(tinyModel().resolve("golden/lora_nonzero.safetensors"), ckpt.resolve("pytorch_lora_weights.safetensors"));
-    Files.writeString(ckpt.resolve("checkpoint.json"), "{\"checkpoint_id\": \"r0-abcdef012345\"}");
+    Path weights = tinyModel().resolve("golden/lora_nonzero.safetensors");
+    Files.copy(weights, ckpt.resolve("pytorch_lora_weights.safetensors"));
+    String sha = java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(weights)));
+    Files.writeString(ckpt.resolve("checkpoint.json"), "{\"checkpoint_id\": \"r0-abcdef012345\", \"weights_file\":"
+        + " \"pytorch_lora_weights.safetensors\", \"weights_sha256\": \"" + sha + "\"}");
+    // Not committed (no marker): refused, where it used to be read as it was.
+    CliResult unmarked = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--round", "1");
+    assertThat(unmarked.exitCode()).isEqualTo(1);
+    assertThat(unmarked.err()).contains("no commit marker").contains("finerewards train --round 0");
+    // Committed with the table protocol, as the train stage does.
+    RoundPartitionStore store = new RoundPartitionStore(tmp.resolve("run").toUri().toString(), new Configuration());
+    org.apache.hadoop.fs.Path staging = store.newStaging(CheckpointStore.TABLE, 0);
+    FileUtils.moveDirectory(ckpt.toFile(), new java.io.File(staging.toUri()));
+    store.publish(staging, new CommitMarker(CommitMarker.FORMAT, CheckpointStore.TABLE, 0, "train", 1, "checkpoint", 1,
+        "test", "test", Instant.now().toString(), store.listDataFiles(staging)));
     CliResult r = RunFixtures.cli(spark, "generate", "--conf", conf(tmp, "").toString(), "--round", "1");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("LoRA r0-abcdef012345");
