@@ -69,7 +69,7 @@ public final class FineRewardsCli {
       spark = sessions.apply(config);
       StageRunner runner = new StageRunner(spark, config, out, CodeVersion.current());
       if (cli.status()) {
-        runner.printStatus(RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds());
+        RunStatus.print(runner, config, out, RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds());
       } else if (cli.isRun()) {
         int rounds = RunConfig.from(PipelineConfigLoader.section(config, RunConfig.SECTION)).rounds();
         runner.runRounds(rounds, cli.fromStage(), cli.toStage().orElse(CliArguments.DEFAULT_TO_STAGE), cli.force());

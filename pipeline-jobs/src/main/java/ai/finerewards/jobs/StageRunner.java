@@ -75,64 +75,6 @@ public final class StageRunner {
     }
   }
 
-  /**
-   * {@code finerewards status}: for rounds 0..rounds-1 and every stage of
-   * {@code finerewards.jobs.run-stages}, one line: committed, stale (and why), missing, or blocked
-   * (an input is not committed). Writes nothing (no recovery either: an interrupted write shows as
-   * stale or missing until the next {@code run}). Returns how many stages {@code run} would run.
-   */
-  public int printStatus(int rounds) {
-    Set<Stage> runStages = runStages(config);
-    // Outputs that run would recompute: a stage reading one of them is recomputed too.
-    Set<String> pending = new java.util.HashSet<>();
-    int toRun = 0;
-    for (int round = 0; round < rounds; round++) {
-      for (Stage stage : Stage.values()) {
-        if (!runStages.contains(stage)) {
-          continue;
-        }
-        StageJob job = StageJobs.of(stage);
-        Optional<String> pendingInput = job.inputs(config, round).stream()
-            .map(in -> in.table() + " round " + in.round()).filter(pending::contains).findFirst();
-        String line;
-        Status status;
-        try {
-          Plan plan = plan(stage, round);
-          status = plan.status();
-          if (status == Status.COMMITTED && pendingInput.isPresent()) {
-            status = Status.STALE;
-            line = "stale (its input " + pendingInput.get() + " is recomputed first)";
-          } else {
-            line = switch (status) {
-              case COMMITTED -> "committed (" + plan.existing().get().rowCount() + " rows, "
-                  + plan.existing().get().committedAt() + ", fingerprint " + plan.fingerprint().substring(0, 12) + ")";
-              case STALE -> "stale (" + plan.reason() + ")";
-              case MISSING -> "missing";
-              case BLOCKED -> "blocked (" + plan.reason() + ")";
-            };
-          }
-        } catch (RuntimeException e) {
-          if (pendingInput.isPresent()) {
-            status = Status.MISSING;
-            line = "missing (its input " + pendingInput.get() + " is computed first)";
-          } else {
-            status = Status.BLOCKED;
-            line = "blocked (" + e.getMessage() + ")";
-          }
-        }
-        if (status != Status.COMMITTED) {
-          toRun++;
-          pending.add(stage.outputTable() + " round " + round);
-          for (String extra : job.extraOutputs()) {
-            pending.add(extra + " round " + round);
-          }
-        }
-        out.println("round " + round + " " + stage.cliName() + ": " + line);
-      }
-    }
-    return toRun;
-  }
-
   /** {@code finerewards.jobs.run-stages}: known stage names, each once. */
   static Set<Stage> runStages(Config config) {
     List<String> names;
