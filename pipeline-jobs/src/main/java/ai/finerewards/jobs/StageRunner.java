@@ -129,6 +129,7 @@ public final class StageRunner {
     StageJob job = StageJobs.of(stage);
     CheckpointStore checkpoints = new CheckpointStore(tables.store());
     List<CommitMarker> inputs = new ArrayList<>();
+    List<StageFingerprint.Input> weights = new ArrayList<>();
     for (StageJob.Input in : job.inputs(config, round)) {
       if (in.table().equals(CheckpointStore.TABLE)) {
         // One rule for checkpoints (marker + weights hash); a trained round without one fails.
@@ -136,7 +137,10 @@ public final class StageRunner {
         if (c.isEmpty() && in.required()) {
           tables.requireCommitted(in.table(), in.round(), in.writtenBy());
         }
-        c.ifPresent(inputs::add);
+        if (c.isPresent()) {
+          inputs.add(c.get());
+          weights.add(new StageFingerprint.Input("checkpoint-weights", in.round(), checkpoints.weightsSha256(in.round()), 0));
+        }
       } else if (in.required()) {
         inputs.add(tables.requireCommitted(in.table(), in.round(), in.writtenBy()));
       } else {
@@ -144,6 +148,7 @@ public final class StageRunner {
       }
     }
     List<StageFingerprint.Input> fingerprintInputs = new ArrayList<>(inputs.stream().map(StageFingerprint.Input::of).toList());
+    fingerprintInputs.addAll(weights);
     fingerprintInputs.addAll(job.externalInputs(config, round));
     fingerprintInputs.addAll(checkedModels(job));
     String fingerprint = StageFingerprint.compute(stage, round, codeVersion, config, fingerprintInputs);

@@ -289,6 +289,22 @@ public final class CheckpointStore {
         + round + "` (or `finerewards run`, which recovers or rebuilds it)");
   }
 
+  /**
+   * {@code weights_sha256} of {@code round}'s checkpoint.json (call after {@link #inspect} found it
+   * committed): what a stage building on the checkpoint puts into its fingerprint besides the
+   * marker, so a retrain that gives other weights under the same fingerprint (another device)
+   * still recomputes it.
+   */
+  public String weightsSha256(int round) {
+    Path file = new Path(finalDir(round), MANIFEST);
+    try {
+      return JsonParser.parseString(new String(read(file), StandardCharsets.UTF_8)).getAsJsonObject()
+          .get("weights_sha256").getAsString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
   /** The LoRA values of {@code round}'s committed final checkpoint, if there is one. */
   public Optional<Committed> committed(int round, LoraLayout layout) {
     if (!inspect(round).isCommitted()) {
