@@ -2,6 +2,7 @@ package ai.finerewards.jobs.io;
 
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.RoundPartitionStore;
+import ai.finerewards.jobs.progress.StageProgress;
 import ai.finerewards.schemas.TableContract;
 import ai.finerewards.schemas.spark.SchemaValidator;
 import ai.finerewards.schemas.spark.SparkSchemas;
@@ -62,7 +63,15 @@ public final class RoundTables {
     String[] partitionColumns = contract.partitionColumns().toArray(new String[0]);
     Path staging = store.newStaging(table, round);
     try {
-      observed.drop(partitionColumns).write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+      // Marks the write's jobs with the table, so the stage's progress line counts its own table only.
+      spark.sparkContext().setLocalProperty(StageProgress.WRITING_TABLE, table);
+      try {
+        observed.drop(partitionColumns).write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+      } finally {
+        spark.sparkContext().setLocalProperty(StageProgress.WRITING_TABLE, null);
+      }
+      DatasetsFeaturesMetadata.addIfImageTable(spark, contract, store.listDataFiles(staging).stream()
+          .map(f -> new Path(staging, f.name()).toString()).toList());
       Map<String, Object> metrics = metrics(written, table, round);
       long count = ((Number) metrics.get("rows")).longValue();
       Number bad = (Number) metrics.get("other_round");
