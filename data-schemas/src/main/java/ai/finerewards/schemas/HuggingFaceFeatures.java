@@ -38,7 +38,8 @@ public final class HuggingFaceFeatures {
     return contract.storage() == Storage.PARQUET && contract.columns().stream().anyMatch(c -> hasImage(c.type()));
   }
 
-  private static boolean hasImage(ColumnType type) {
+  /** Whether {@code type}, at any depth, is an {@link Tables#IMAGE}. */
+  public static boolean hasImage(ColumnType type) {
     if (isImage(type)) {
       return true;
     }

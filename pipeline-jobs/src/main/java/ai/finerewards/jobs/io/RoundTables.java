@@ -52,7 +52,7 @@ public final class RoundTables {
   public CommitMarker overwriteRound(Dataset<Row> data, TableContract contract, int round, String stage, String fingerprint) {
     String table = contract.name();
     store.recover(table, round);
-    Dataset<Row> conformed = SparkSchemas.conform(data, contract);
+    Dataset<Row> conformed = DatasetsFeaturesMetadata.forWrite(SparkSchemas.conform(data, contract), contract);
     Observation written = new Observation("finerewards." + table + ".round" + round);
     Column rows = functions.count(functions.lit(1)).as("rows");
     // Rows of another round would be silently relabelled by the directory name: count them.

@@ -42,8 +42,12 @@ class DatasetsFeaturesMetadataTest extends SparkTestBase {
   @TempDir Path tmp;
 
   static Map<String, String> footer(String file) throws IOException {
+    return fileMetaData(file).getKeyValueMetaData();
+  }
+
+  static org.apache.parquet.hadoop.metadata.FileMetaData fileMetaData(String file) throws IOException {
     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file), new Configuration()))) {
-      return r.getFooter().getFileMetaData().getKeyValueMetaData();
+      return r.getFooter().getFileMetaData();
     }
   }
 
@@ -62,6 +66,10 @@ class DatasetsFeaturesMetadataTest extends SparkTestBase {
       Map<String, String> kv = footer(f);
       assertThat(kv).containsEntry(HuggingFaceFeatures.METADATA_KEY, HuggingFaceFeatures.metadataJson(IMAGES))
           .containsKey("org.apache.spark.sql.parquet.row.metadata"); // Spark's schema survives
+      // datasets takes a feature only when the Arrow field equals it, and its fields are nullable.
+      org.apache.parquet.schema.MessageType schema = fileMetaData(f).getSchema();
+      assertThat(schema.getType("image").getRepetition()).isEqualTo(org.apache.parquet.schema.Type.Repetition.OPTIONAL);
+      assertThat(schema.getType("id").getRepetition()).isEqualTo(org.apache.parquet.schema.Type.Repetition.REQUIRED);
     }
     // No temporary file is left, and the commit marker lists the rewritten files with their sizes.
     try (var s = Files.list(tmp.resolve("images/round=0"))) {
@@ -78,6 +86,17 @@ class DatasetsFeaturesMetadataTest extends SparkTestBase {
       assertThat((byte[]) image.get(0)).containsExactly((byte) i, 1, 2);
       assertThat(image.getString(1)).isEqualTo("id" + i + ".png");
     }
+  }
+
+  @Test
+  void aNullImageStillFailsTheWriteThoughTheFileFieldIsNullable() {
+    RoundTables tables = new RoundTables(spark, tmp.toUri().toString(), "test-version");
+    StructType nullable = new StructType(new org.apache.spark.sql.types.StructField[] {SCHEMA.fields()[0], SCHEMA.fields()[1],
+        SCHEMA.fields()[2].copy(SCHEMA.fields()[2].name(), SCHEMA.fields()[2].dataType(), true, SCHEMA.fields()[2].metadata())});
+    List<Row> rows = List.of(RowFactory.create(0, "a", null));
+    assertThatThrownBy(() -> tables.overwriteRound(spark.createDataFrame(rows, nullable), IMAGES, 0, "generate", "fp"))
+        .hasStackTraceContaining("table images (write): column image: expected no nulls");
+    assertThat(tables.store().committed("images", 0)).isEmpty();
   }
 
   @Test
