@@ -2,7 +2,10 @@
 
 Run with the Python of a stock Spark distribution (``$(bin/tool-env spark35)/bin/python``):
 
-    python analysis/spark_recipes.py --root RUN_ROOT --out results.json [--only NAME ...]
+    python analysis/spark_recipes.py --run RUN_ROOT OUT.json [NAME ...] [--run ...]
+
+Each --run executes the Spark recipes (only the NAMEs, when given) against RUN_ROOT and writes
+{name: rows} to OUT.json; several runs share one Spark session (its start is the slow part).
 
 It lives apart from the pytest suite because pyspark comes from its own pinned environment
 (requirements/spark35.txt); the suite runs it as a subprocess and reads the JSON.
@@ -21,10 +24,10 @@ import recipes  # noqa: E402  (path set above)
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--root", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--run", nargs="+", action="append", required=True, metavar="ROOT OUT [NAME]")
     args = parser.parse_args()
+    if any(len(run) < 2 for run in args.run):
+        parser.error("--run needs a run root and an output file")
     from pyspark.sql import SparkSession
 
     spark = (SparkSession.builder.master("local[2]").appName("analysis-recipes")
@@ -32,17 +35,18 @@ def main() -> int:
              .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    results = {}
     try:
-        for r in recipes.load():
-            if r.tool != "spark" or (args.only and r.name not in args.only):
-                continue
-            namespace = {"spark": spark}
-            exec(compile(r.with_root(args.root), f"docs/analysis.md:{r.name}:spark", "exec"), namespace)
-            results[r.name] = [recipes.plain(row.asDict(recursive=True)) for row in namespace["result"].collect()]
+        for root, out, *only in args.run:
+            results = {}
+            for r in recipes.load():
+                if r.tool != "spark" or (only and r.name not in only):
+                    continue
+                namespace = {"spark": spark}
+                exec(compile(r.with_root(root), f"docs/analysis.md:{r.name}:spark", "exec"), namespace)
+                results[r.name] = [recipes.plain(row.asDict(recursive=True)) for row in namespace["result"].collect()]
+            pathlib.Path(out).write_text(json.dumps(results, default=str), encoding="utf-8")
     finally:
         spark.stop()
-    pathlib.Path(args.out).write_text(json.dumps(results, default=str), encoding="utf-8")
     return 0
 
 

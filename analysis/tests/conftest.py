@@ -8,9 +8,11 @@ import glob
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -57,20 +59,54 @@ def checkpoints(root: pathlib.Path) -> list[dict]:
     return out
 
 
-def run_spark_recipes(root: pathlib.Path, out: pathlib.Path, only: list[str] | None = None) -> dict:
-    """The Spark recipes' results, from analysis/spark_recipes.py in pyspark's own environment."""
+def run_spark_recipes(runs: list[tuple[pathlib.Path, pathlib.Path, list[str]]]) -> list[dict]:
+    """The Spark recipes' results for each (root, out, only), from analysis/spark_recipes.py in
+    pyspark's own environment, in one Spark session."""
     python = os.environ.get("FINEREWARDS_SPARK_PYTHON")
     if not python:
         pytest.fail("FINEREWARDS_SPARK_PYTHON is not set (the python of $(bin/tool-env spark35))")
-    cmd = [python, str(HERE.parent / "spark_recipes.py"), "--root", str(root), "--out", str(out)]
-    if only:
-        cmd += ["--only", *only]
+    cmd = [python, str(HERE.parent / "spark_recipes.py")]
+    for root, out, only in runs:
+        cmd += ["--run", str(root), str(out), *only]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise AssertionError(f"spark recipes failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
-    return json.loads(out.read_text(encoding="utf-8"))
+    return [json.loads(out.read_text(encoding="utf-8")) for _, out, _ in runs]
+
+
+MISSING_REWARD = "missing reward sam_reward"
 
 
 @pytest.fixture(scope="session")
-def spark_results(run_root, tmp_path_factory) -> dict:
-    return run_spark_recipes(run_root, tmp_path_factory.mktemp("spark") / "results.json")
+def missing_reward_root(run_root, tmp_path_factory) -> tuple[pathlib.Path, str]:
+    """A copy of the run's prompts and ranked tables in which one prompt's round-0 candidates all
+    miss a reward, as the rank stage writes them then (the demo's rewards are never missing).
+    Returns the copy's root and the prompt id."""
+    root = tmp_path_factory.mktemp("missing-reward") / "run"
+    # Without Hadoop's .crc side files: Spark would check the rewritten files against them.
+    for table in ("prompts", "ranked"):
+        shutil.copytree(run_root / table, root / table, ignore=shutil.ignore_patterns("*.crc"))
+    files = sorted((root / "ranked" / "round=0").glob("*.parquet"))
+    victim = min(r["prompt_id"] for f in files for r in pq.read_table(f).to_pylist())
+    for f in files:
+        table = pq.read_table(f)
+        rows = table.to_pylist()
+        for r in rows:
+            if r["prompt_id"] == victim:
+                r.update(assembled_score=None, rank_in_prompt=None, selected=False, excluded_reason=MISSING_REWARD,
+                         rewards=[(k, None if k == "sam_reward" else v) for k, v in r["rewards"]])
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), f)
+    return root, victim
+
+
+@pytest.fixture(scope="session")
+def spark_runs(run_root, missing_reward_root, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("spark")
+    demo, missing = run_spark_recipes([(run_root, out / "demo.json", []),
+                                       (missing_reward_root[0], out / "missing.json", ["no-valid-candidate"])])
+    return {"demo": demo, "missing-reward": missing}
+
+
+@pytest.fixture(scope="session")
+def spark_results(spark_runs) -> dict:
+    return spark_runs["demo"]

@@ -7,16 +7,12 @@ import collections
 import hashlib
 import math
 import pathlib
-import shutil
 import statistics
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
-import pytest
 
 import recipes
-from conftest import checkpoints, read_rows, run_spark_recipes
+from conftest import MISSING_REWARD, checkpoints, read_rows
 
 QUESTIONS = ["reward-stats", "best-worst", "no-valid-candidate", "prompt-rounds", "loss-curve", "lora"]
 TABULAR = ("duckdb", "spark", "pandas")
@@ -129,28 +125,14 @@ def test_prompts_with_no_valid_candidate_on_the_demo(all_recipes, run_root, spar
     assert_rows(results("no-valid-candidate", all_recipes, run_root, spark_results), expected, "no-valid-candidate")
 
 
-def test_prompts_with_no_valid_candidate_when_a_reward_is_missing(all_recipes, run_root, tmp_path):
+def test_prompts_with_no_valid_candidate_when_a_reward_is_missing(all_recipes, missing_reward_root, spark_runs):
     """The demo has no excluded candidate, so the recipe also runs on a copy of its ranked table in
-    which one prompt's candidates all miss a reward, as the rank stage writes them then."""
-    root = tmp_path / "run"
-    # Without Hadoop's .crc side files: Spark would check the rewritten files against them.
-    for table in ("prompts", "ranked"):
-        shutil.copytree(run_root / table, root / table, ignore=shutil.ignore_patterns("*.crc"))
-    files = sorted((root / "ranked" / "round=0").glob("*.parquet"))
-    victim = min(r["prompt_id"] for f in files for r in pq.read_table(f).to_pylist())
-    for f in files:
-        table = pq.read_table(f)
-        rows = table.to_pylist()
-        for r in rows:
-            if r["prompt_id"] == victim:
-                r.update(assembled_score=None, rank_in_prompt=None, selected=False,
-                         excluded_reason="missing reward sam_reward",
-                         rewards=[(k, None if k == "sam_reward" else v) for k, v in r["rewards"]])
-        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), f)
+    which one prompt's candidates all miss a reward (conftest's missing_reward_root)."""
+    root, victim = missing_reward_root
     expected = no_valid_expected(root)
-    assert [(e["round"], e["prompt_id"], e["reasons"]) for e in expected] == [(0, victim, "missing reward sam_reward")]
+    assert [(e["round"], e["prompt_id"], e["reasons"]) for e in expected] == [(0, victim, MISSING_REWARD)]
     by_tool = {r.tool: run_local(r, root) for r in all_recipes if r.name == "no-valid-candidate" and r.tool != "spark"}
-    by_tool["spark"] = run_spark_recipes(root, tmp_path / "spark.json", ["no-valid-candidate"])["no-valid-candidate"]
+    by_tool["spark"] = spark_runs["missing-reward"]["no-valid-candidate"]
     assert_rows(by_tool, expected, "no-valid-candidate (missing reward)")
 
 

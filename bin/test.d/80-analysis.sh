@@ -14,7 +14,8 @@ trap 'rm -rf "$work"' EXIT
 # clean: the parts before this one leave the Spark 4 build in target/, which bin/finerewards would pick.
 mvn -B -ntp -q -DskipTests clean package
 echo "analysis: demo run into $work/run"
-# conf/local.conf as users run it (20 prompts x 4 samples, 2 rounds); only training is cut short.
-bin/finerewards run --conf conf/local.conf --set "run.root=$work/run" --set train.max-steps=20
+# conf/local.conf as users run it (20 prompts x 4 samples, 2 rounds), with fewer denoising and
+# training steps: the recipes need the tables, not good images.
+bin/finerewards run --conf conf/local.conf --set "run.root=$work/run" --set generate.steps=4 --set train.max-steps=20
 FINEREWARDS_RUN_ROOT="$work/run" FINEREWARDS_SPARK_PYTHON="$spark_venv/bin/python" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider analysis/tests
