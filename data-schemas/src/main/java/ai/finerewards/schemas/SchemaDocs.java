@@ -150,8 +150,11 @@ public final class SchemaDocs {
 
         - Spark: `spark.read.parquet("<root>/samples")`; one reward of `ranked`: `rewards['caption']`.
         - DuckDB: `SELECT * FROM read_parquet('<root>/samples/*/*.parquet', hive_partitioning = true)`.
-        - Hugging Face datasets: `samples.image` is a `{bytes, path}` struct, the Image feature's storage;
-          cast the column to `datasets.Image()` to decode it.
+        - Hugging Face datasets: `samples.image` is a `{bytes, path}` struct, the Image feature's storage.
+          Every table with an image column carries the `datasets` features of its contract in the Parquet
+          footer (key `huggingface`, see `HuggingFaceFeatures`), so
+          `load_dataset("parquet", data_files=...)` gives PIL images with no cast.
+        - Recipes for the usual questions, in DuckDB, Spark SQL and pandas: `docs/analysis.md`.
         - Timestamps: writers should set `spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS` so that
           `created_at` is a standard Parquet timestamp rather than Spark's legacy INT96.
         """);

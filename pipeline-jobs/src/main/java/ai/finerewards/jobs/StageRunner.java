@@ -54,6 +54,7 @@ public final class StageRunner {
    * compute now is skipped unless {@code force}.
    */
   public void runRounds(int rounds, Optional<Stage> fromStage, Stage toStage, boolean force) {
+    long start = System.nanoTime();
     Set<Stage> runStages = runStages(config);
     for (int round = 0; round < rounds; round++) {
       for (Stage stage : Stage.values()) {
@@ -73,6 +74,19 @@ public final class StageRunner {
         runStage(stage, round, !force);
       }
     }
+    out.println(runSummary(rounds, System.nanoTime() - start));
+  }
+
+  /** The run's last line: where its tables and its last LoRA are, and where the queries are explained. */
+  private String runSummary(int rounds, long elapsedNanos) {
+    String root = tables.store().root().toString();
+    String lora = java.util.stream.IntStream.iterate(rounds - 1, r -> r >= 0, r -> r - 1).boxed()
+        .filter(r -> tables.store().committed(CheckpointStore.TABLE, r).isPresent()).findFirst()
+        .map(r -> "; last LoRA " + tables.store().partition(CheckpointStore.TABLE, r))
+        .orElse("");
+    return String.format(java.util.Locale.ROOT, "run: %d round(s) done in %.1fs; tables under %s/<table>/round=<r>/"
+        + " (Parquet for Spark, DuckDB, pandas and Hugging Face datasets; recipes in docs/analysis.md)%s",
+        rounds, elapsedNanos / 1e9, root, lora);
   }
 
   /** {@code finerewards.jobs.run-stages}: known stage names, each once. */
@@ -220,7 +234,7 @@ public final class StageRunner {
     String group = "finerewards-" + stage.cliName() + "-round-" + round;
     spark.sparkContext().setJobGroup(group, "finerewards " + stage.cliName() + " round " + round, false);
     long interval = config.getDuration("finerewards.jobs.progress-interval", TimeUnit.MILLISECONDS);
-    StageProgress progress = new StageProgress(spark.sparkContext(), group, stage.cliName(), round,
+    StageProgress progress = new StageProgress(spark.sparkContext(), group, stage.cliName(), output, round,
         job.expectedRows(inputs), out, interval);
     try {
       CommitMarker marker = job.run(new StageContext(spark, config, round, tables, fingerprint, out));

@@ -53,12 +53,7 @@ public final class LlmScorer implements AutoCloseable {
     ModelDirectory dir = runtime.directory("llm");
     dir.manifest().checkFamily("llm");
     ChatFormat chat = ChatFormat.from(dir.manifest());
-    HuggingFaceTokenizer tokenizer;
-    try {
-      tokenizer = HuggingFaceTokenizer.newInstance(dir.tokenizerFile());
-    } catch (java.io.IOException e) {
-      throw new ModelError("cannot load " + dir.tokenizerFile() + ": " + e.getMessage(), e);
-    }
+    HuggingFaceTokenizer tokenizer = openTokenizer(dir.tokenizerFile());
     try {
       PredictorLease<List<HostTensor>, HostTensor> lm = ModelCache.get().predictor(
           runtime.torchScript("llm", "lm", gpuAddresses, false), new LastLogitsTranslator());
@@ -69,6 +64,25 @@ public final class LlmScorer implements AutoCloseable {
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;
+    }
+  }
+
+  /**
+   * The LLM's tokenizer as the scorer uses it. No truncation or padding (as ClipTextTokenizer): the
+   * chat text must reach the model whole, since its end holds the question and the answer prefix,
+   * and the scorer pads batches itself. DJL's defaults would cut every text at 512 tokens and warn
+   * about it on every load ("maxLength is not explicitly specified").
+   */
+  public static HuggingFaceTokenizer openTokenizer(java.nio.file.Path file) {
+    try {
+      return HuggingFaceTokenizer.builder()
+          .optTokenizerPath(file)
+          .optAddSpecialTokens(true)
+          .optTruncation(false)
+          .optPadding(false)
+          .build();
+    } catch (java.io.IOException e) {
+      throw new ModelError("cannot load " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -32,7 +32,7 @@ class LlmScorerParityTest {
   @BeforeAll
   static void load() throws Exception {
     dir = TinyModelFixtures.directory("llm");
-    tokenizer = HuggingFaceTokenizer.newInstance(dir.tokenizerFile());
+    tokenizer = LlmScorer.openTokenizer(dir.tokenizerFile()); // exactly as the score stage opens it
     lm = ModelCache.get().predictor(TorchScriptModels.spec(dir, "lm", Device.cpu(), "auto", false),
         new LastLogitsTranslator());
     chat = ChatFormat.from(dir.manifest());

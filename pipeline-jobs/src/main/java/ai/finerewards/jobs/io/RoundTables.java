@@ -2,6 +2,7 @@ package ai.finerewards.jobs.io;
 
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.RoundPartitionStore;
+import ai.finerewards.jobs.progress.StageProgress;
 import ai.finerewards.schemas.TableContract;
 import ai.finerewards.schemas.spark.SchemaValidator;
 import ai.finerewards.schemas.spark.SparkSchemas;
@@ -51,7 +52,7 @@ public final class RoundTables {
   public CommitMarker overwriteRound(Dataset<Row> data, TableContract contract, int round, String stage, String fingerprint) {
     String table = contract.name();
     store.recover(table, round);
-    Dataset<Row> conformed = SparkSchemas.conform(data, contract);
+    Dataset<Row> conformed = DatasetsFeaturesMetadata.forWrite(SparkSchemas.conform(data, contract), contract);
     Observation written = new Observation("finerewards." + table + ".round" + round);
     Column rows = functions.count(functions.lit(1)).as("rows");
     // Rows of another round would be silently relabelled by the directory name: count them.
@@ -62,7 +63,15 @@ public final class RoundTables {
     String[] partitionColumns = contract.partitionColumns().toArray(new String[0]);
     Path staging = store.newStaging(table, round);
     try {
-      observed.drop(partitionColumns).write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+      // Marks the write's jobs with the table, so the stage's progress line counts its own table only.
+      spark.sparkContext().setLocalProperty(StageProgress.WRITING_TABLE, table);
+      try {
+        observed.drop(partitionColumns).write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
+      } finally {
+        spark.sparkContext().setLocalProperty(StageProgress.WRITING_TABLE, null);
+      }
+      DatasetsFeaturesMetadata.addIfImageTable(spark, contract, store.listDataFiles(staging).stream()
+          .map(f -> new Path(staging, f.name()).toString()).toList());
       Map<String, Object> metrics = metrics(written, table, round);
       long count = ((Number) metrics.get("rows")).longValue();
       Number bad = (Number) metrics.get("other_round");

@@ -15,19 +15,30 @@ import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
- * One console progress line per stage: counts the records written by the tasks of the Spark jobs
- * in this stage's job group, and prints {@link ProgressLine} at most every {@code intervalMillis}
- * while it changes, plus a final line from the committed row count. Start it after setting the job
- * group, close it when the stage ends.
+ * One console progress line per stage: counts the records written into the stage's own output table
+ * by the Spark jobs of this stage's job group, and prints {@link ProgressLine} at most every
+ * {@code intervalMillis} while it changes, plus a final line from the committed row count. Start it
+ * after setting the job group, close it when the stage ends.
+ *
+ * <p>A stage may write other tables in the same job group (generate commits {@code prompts} before
+ * {@code samples}); counting those too would print more rows than the stage makes. So a writer marks
+ * the job that writes a table with the local property {@value #WRITING_TABLE} (RoundTables does), and
+ * only jobs marked with the stage's output table count. A stage that learns its row count only while
+ * it runs (generate: prompts times samples per prompt) sets {@value #EXPECTED_ROWS} before its write.
  */
 public final class StageProgress extends SparkListener implements AutoCloseable {
   private static final String JOB_GROUP = "spark.jobGroup.id";
+  /** Spark local property: the table the jobs started now write. */
+  public static final String WRITING_TABLE = "finerewards.writing.table";
+  /** Spark local property: how many rows the jobs started now are expected to write. */
+  public static final String EXPECTED_ROWS = "finerewards.progress.expected-rows";
 
   private final SparkContext sc;
   private final String jobGroup;
   private final String stage;
+  private final String outputTable;
   private final int round;
-  private final long total;
+  private volatile long total;
   private final PrintStream out;
   private final long startNanos = System.nanoTime();
   private final Set<Integer> ourStages = ConcurrentHashMap.newKeySet();
@@ -36,12 +47,15 @@ public final class StageProgress extends SparkListener implements AutoCloseable 
   private long lastPrinted = -1;
 
   /**
+   * @param outputTable the table whose written rows count
    * @param total rows expected, negative when unknown
    */
-  public StageProgress(SparkContext sc, String jobGroup, String stage, int round, long total, PrintStream out, long intervalMillis) {
+  public StageProgress(SparkContext sc, String jobGroup, String stage, String outputTable, int round, long total,
+      PrintStream out, long intervalMillis) {
     this.sc = sc;
     this.jobGroup = jobGroup;
     this.stage = stage;
+    this.outputTable = outputTable;
     this.round = round;
     this.total = total;
     this.out = out;
@@ -56,7 +70,12 @@ public final class StageProgress extends SparkListener implements AutoCloseable 
 
   @Override
   public void onJobStart(SparkListenerJobStart jobStart) {
-    if (jobStart.properties() != null && jobGroup.equals(jobStart.properties().getProperty(JOB_GROUP))) {
+    java.util.Properties p = jobStart.properties();
+    if (p != null && jobGroup.equals(p.getProperty(JOB_GROUP)) && outputTable.equals(p.getProperty(WRITING_TABLE))) {
+      String expected = p.getProperty(EXPECTED_ROWS);
+      if (expected != null) {
+        total = Long.parseLong(expected);
+      }
       for (Object id : scala.collection.JavaConverters.seqAsJavaList(jobStart.stageIds())) {
         ourStages.add((Integer) id);
       }
@@ -78,7 +97,8 @@ public final class StageProgress extends SparkListener implements AutoCloseable 
 
   private synchronized void tick() {
     long done = written.get();
-    if (done != lastPrinted) {
+    // All rows written: the final line (after the commit) follows, so a periodic one would repeat it.
+    if (done != lastPrinted && (total < 0 || done < total)) {
       lastPrinted = done;
       out.println(ProgressLine.format(stage, round, done, total, System.nanoTime() - startNanos));
     }

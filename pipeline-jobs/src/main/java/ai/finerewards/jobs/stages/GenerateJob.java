@@ -28,6 +28,7 @@ import ai.finerewards.jobs.StageJob;
 import ai.finerewards.jobs.generate.GeneratePartition;
 import ai.finerewards.jobs.generate.LoraInput;
 import ai.finerewards.jobs.generate.SampleRows;
+import ai.finerewards.jobs.progress.StageProgress;
 import ai.finerewards.jobs.prompts.PromptSource;
 import ai.finerewards.schemas.Tables;
 import com.typesafe.config.Config;
@@ -125,7 +126,13 @@ public final class GenerateJob implements StageJob {
     GeneratePartition fn = new GeneratePartition(generate, runtime, run.baseSeed(),
         lora.map(l -> l.directory().toString()).orElse(null), Timestamp.from(Instant.now()));
     Dataset<Row> samples = keys.mapPartitions(fn, SampleRows.ENCODER);
-    CommitMarker marker = ctx.tables().overwriteRound(samples, Tables.SAMPLES, ctx.round(), "generate", ctx.fingerprint());
+    ctx.spark().sparkContext().setLocalProperty(StageProgress.EXPECTED_ROWS, Long.toString(total)); // for the progress line
+    CommitMarker marker;
+    try {
+      marker = ctx.tables().overwriteRound(samples, Tables.SAMPLES, ctx.round(), "generate", ctx.fingerprint());
+    } finally {
+      ctx.spark().sparkContext().setLocalProperty(StageProgress.EXPECTED_ROWS, null);
+    }
 
     Dataset<Row> written = ctx.tables().read(Tables.SAMPLES, ctx.round(), "generate");
     long truncated = written.filter(col("truncated_tokens").gt(0)).select("prompt_id").distinct().count();
