@@ -234,7 +234,7 @@ public final class StageRunner {
     String group = "finerewards-" + stage.cliName() + "-round-" + round;
     spark.sparkContext().setJobGroup(group, "finerewards " + stage.cliName() + " round " + round, false);
     long interval = config.getDuration("finerewards.jobs.progress-interval", TimeUnit.MILLISECONDS);
-    StageProgress progress = new StageProgress(spark.sparkContext(), group, stage.cliName(), output, round,
+    StageProgress progress = new StageProgress(spark.sparkContext(), group, stage.cliName(), stage.outputTable(), round,
         job.expectedRows(inputs), out, interval);
     try {
       CommitMarker marker = job.run(new StageContext(spark, config, round, tables, fingerprint, out));
