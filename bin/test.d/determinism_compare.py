@@ -37,7 +37,9 @@ def lora_hashes(root):
 
 def main(roots):
     spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.host", "127.0.0.1").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
     failures = []
     base = roots[0]
     for table, columns in TABLES.items():
