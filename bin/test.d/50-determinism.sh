@@ -4,10 +4,11 @@
 # started from a stock Spark distribution); every table must match: byte-identical images, identical
 # caption_reward / sam_reward bits, identical selected flags, and the same LoRA sha256 for both rounds.
 # Builds the default Spark line itself (parts 20/30 may have left another line's jar); cleans up.
+# DETERMINISM_SKIP_BUILD=1 reuses the current build; DETERMINISM_KEEP=1 keeps the run roots.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
-[ "${DETERMINISM_SKIP_BUILD:-0}" = 1 ] || mvn -B -ntp -q -DskipTests package
+[ "${DETERMINISM_SKIP_BUILD:-0}" = 1 ] || mvn -B -ntp -q -DskipTests clean package  # clean: part 30 leaves the Spark 4 build in target/
 SPARK_HOME="$(bin/spark-home spark35)"
 # local-cluster is Spark's test harness: its workers build the executor command in test mode, which
 # asks for the Scala version a pip-installed distribution cannot infer from build directories.
