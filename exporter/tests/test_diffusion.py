@@ -213,6 +213,32 @@ def _assert_same_json(a, b, where: str) -> None:
         assert a == b, f"{where}: {a!r} != {b!r}"
 
 
+FLOAT32_EPS = 2.0 ** -23
+
+
+def _regeneration_error(name, key, a, b):
+    """(max |a - b|, its tolerance) for a regenerated golden tensor against the committed one.
+
+    The goldens were computed once on one machine; this one may run other kernels (tests/conftest.py
+    pins them, which makes that rarer, not impossible). One float32 forward differs across kernels by
+    a few units in the last place (ulps) of the largest values it touches (1e-6 on the unet golden),
+    so a single forward gets ATOL plus 8 ulps of the tensor's largest value. A sampler trajectory
+    (pipeline_*/latents, one row per scheduler step) feeds each step's difference into the next;
+    measured per step against the committed goldens, the difference stays at 7 to 15 ulps of that
+    step's largest latent for all four schedulers (DDIM 13, Euler 15, DPM-Solver++ 10, PNDM 9, with
+    and without the pins, on an AVX-512 Xeon; the AMD EPYC report, 3.77e-5 on DDIM's last step,
+    latents up to 26, is 12): the schedulers do not amplify it, the latents grow. So each step gets
+    ATOL plus 32 ulps of its own largest latent, twice the worst measured.
+    """
+    diff = (a - b).abs()
+    if name.startswith("pipeline_") and key == "latents":
+        per_step = diff.flatten(1).amax(1)
+        tol = ATOL + 32 * FLOAT32_EPS * b.abs().flatten(1).amax(1)
+        k = int((per_step - tol).argmax())
+        return per_step[k].item(), tol[k].item()
+    return diff.max().item(), ATOL + 8 * FLOAT32_EPS * b.abs().max().item()
+
+
 def test_regeneration_reproduces_committed_goldens(built):
     new, old = built / "golden", COMMITTED / "golden"
     names = sorted(p.name for p in old.iterdir())
@@ -224,9 +250,8 @@ def test_regeneration_reproduces_committed_goldens(built):
             for k in a:
                 assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, f"{name}/{k}"
                 if a[k].is_floating_point():
-                    # Equal on this machine; the slack covers another CPU's SIMD kernels.
-                    err = ((a[k].double() - b[k].double()).abs() - 1e-5 * b[k].double().abs()).max().item()
-                    assert err <= 1e-5, f"{name}/{k} differs from committed"
+                    err, tol = _regeneration_error(name, k, a[k].double(), b[k].double())
+                    assert err <= tol, f"{name}/{k} differs from committed: {err:.3g} > {tol:.3g}"
                 else:
                     assert torch.equal(a[k], b[k]), f"{name}/{k} differs from committed"
         elif name.endswith(".json"):

@@ -51,16 +51,25 @@ public final class ClipTextEmbedder implements AutoCloseable {
     return tokenizer;
   }
 
-  /** One embedding per text, in order (each of unit length, as the tower returns it). */
+  /**
+   * One embedding per text, in order (each of unit length, as the tower returns it).
+   *
+   * <p>Each text runs alone, as a [1, 77] batch: a CPU matrix kernel may sum a row in another order
+   * when the batch has another size or the row another position (seen as rewards 5e-8 apart for
+   * the same caption), so only a fixed shape per text makes an embedding, and every reward built
+   * on it, a pure function of the text whatever the batch, partition or executor. The text tower
+   * is cheap next to captioning and segmentation, so this costs little.
+   */
   public List<float[]> embed(List<String> texts) {
-    if (texts.isEmpty()) {
-      return List.of();
+    List<float[]> rows = new ArrayList<>(texts.size());
+    for (String text : texts) {
+      HostTensor ids = HostTensor.ofLongs(tokenizer.batchIds(List.of(text)), 1, tokenizer.maxLength());
+      rows.add(embedIds(ids).get(0));
     }
-    HostTensor ids = HostTensor.ofLongs(tokenizer.batchIds(texts), texts.size(), tokenizer.maxLength());
-    return embedIds(ids);
+    return rows;
   }
 
-  /** The tower on already tokenized {@code input_ids} [B, 77]. */
+  /** The tower on already tokenized {@code input_ids} [B, 77] (one call; rows may depend on B). */
   public List<float[]> embedIds(HostTensor ids) {
     HostTensor out;
     try {

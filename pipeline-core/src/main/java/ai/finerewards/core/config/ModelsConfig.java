@@ -1,5 +1,6 @@
 package ai.finerewards.core.config;
 
+import ai.finerewards.core.model.EngineThreads;
 import com.typesafe.config.Config;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +12,9 @@ import java.util.Map;
  * @param directories model directory (path or Hadoop URI) by family name
  * @param device {@code auto}, {@code cpu} or {@code gpu}
  * @param dtype {@code auto} (the manifest's), {@code float32} or {@code float16}
+ * @param threads libtorch's intra-op and inter-op thread counts, set in every JVM that runs a model
  */
-public record ModelsConfig(Map<String, String> directories, String device, String dtype)
+public record ModelsConfig(Map<String, String> directories, String device, String dtype, EngineThreads threads)
     implements java.io.Serializable {
   public static final String SECTION = "models";
   /** The model families, as in the exporter's manifest contract. */
@@ -30,7 +32,8 @@ public record ModelsConfig(Map<String, String> directories, String device, Strin
       dirs.put(family, r.nonBlankString(family));
     }
     return new ModelsConfig(
-        dirs, r.oneOf("device", "auto", "cpu", "gpu"), r.oneOf("dtype", "auto", "float32", "float16"));
+        dirs, r.oneOf("device", "auto", "cpu", "gpu"), r.oneOf("dtype", "auto", "float32", "float16"),
+        new EngineThreads(r.intInRange("intra-op-threads", 1, 1024), r.intInRange("inter-op-threads", 1, 1024)));
   }
 
   /** The directory of {@code family}; a ConfigError naming the key for an unknown family. */

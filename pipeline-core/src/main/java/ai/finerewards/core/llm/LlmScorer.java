@@ -15,11 +15,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Rates (scene, label) pairs with an LLM in one forward pass each, many pairs per pass: every
- * pair's question is built afresh into the chat template (no shared, growing conversation),
- * encoded with BOS, followed by the answer prefix, left-padded to the batch's longest row with
- * attention mask 0; the last position's logits at the ids of "1", "2", "3" give the answer.
- * Not thread-safe (one lease per task thread).
+ * Rates (scene, label) pairs with an LLM, one forward pass per pair: every pair's question is
+ * built afresh into the chat template (no shared, growing conversation), encoded with BOS,
+ * followed by the answer prefix; the last position's logits at the ids of "1", "2", "3" give the
+ * answer. Each pair runs alone, unpadded, so its answer (and the SAM reward built on it) is a pure
+ * function of the pair: in a left-padded batch a row's logits depend, in their last bits, on the
+ * other rows (the batch's length and size pick the CPU kernel's summation order), and so on how
+ * Spark partitioned the pairs. {@link #lastLogits} still serves padded batches. Not thread-safe
+ * (one lease per task thread).
  */
 public final class LlmScorer implements AutoCloseable {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
@@ -156,11 +159,11 @@ public final class LlmScorer implements AutoCloseable {
 
   private void flush(List<Pair> batch, List<long[]> rows, List<Integer> positions, Result[] results)
       throws TranslateException {
-    float[] logits = lastLogits(rows).floats();
-    int v = logits.length / rows.size();
     for (int r = 0; r < rows.size(); r++) {
+      // One row per pass, whatever the batch: see the class comment.
+      float[] logits = lastLogits(List.of(rows.get(r))).floats();
       results[positions.get(r)] = new Result(batch.get(r),
-          AnswerScore.fromLogits(logits, r * v, v, chat.answerTokenIds()), null);
+          AnswerScore.fromLogits(logits, 0, logits.length, chat.answerTokenIds()), null);
     }
     batch.clear();
     rows.clear();

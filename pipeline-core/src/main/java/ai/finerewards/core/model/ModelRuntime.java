@@ -37,8 +37,13 @@ public record ModelRuntime(ModelsConfig models, ModelCacheConfig cache) implemen
     return ModelDirectory.resolve(models.directory(family), family, cache, new Configuration());
   }
 
-  /** The device for a task with these GPU addresses, under finerewards.models.device. */
+  /**
+   * The device for a task with these GPU addresses, under finerewards.models.device. Every task
+   * asks this before it runs a model (it starts the engine), so this is where the JVM's libtorch
+   * thread counts are set from the configuration, once per JVM (see {@link EngineThreads}).
+   */
   public Device device(List<String> gpuAddresses) {
+    models.threads().apply();
     return Devices.choose(models.device(), gpuAddresses);
   }
 

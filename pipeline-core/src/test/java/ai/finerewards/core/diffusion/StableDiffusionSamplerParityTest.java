@@ -61,9 +61,20 @@ class StableDiffusionSamplerParityTest {
     double worst = 0;
     for (int i = 0; i < n; i++) {
       assertThat(timesteps.get(i)).as("timestep of step %d", i).isEqualTo(goldenTimesteps[i]);
-      double err = maxAbs(steps.get(i), Arrays.copyOfRange(all, i * 2 * per, (i + 1) * 2 * per));
+      float[] want = Arrays.copyOfRange(all, i * 2 * per, (i + 1) * 2 * per);
+      double err = maxAbs(steps.get(i), want);
       worst = Math.max(worst, err);
-      assertThat(err).as("%s: max abs latent error after step %d", scheduler, i).isLessThanOrEqualTo(1e-4);
+      // Each step's UNet call and update differ from torch's by a few ulps of the values they touch;
+      // the schedulers carry that forward relative to the latents, which grow (up to 44 here), so
+      // the bound is relative to this step's largest latent: 1e-5 plus 32 float32 ulps of it. The
+      // exporter measured 7 to 15 ulps between kernels for all four schedulers
+      // (exporter/tests/test_diffusion.py, _regeneration_error); 32 is twice that.
+      double scale = 0;
+      for (float g : want) {
+        scale = Math.max(scale, Math.abs(g));
+      }
+      assertThat(err).as("%s: max abs latent error after step %d (largest latent %.3g)", scheduler, i, scale)
+          .isLessThanOrEqualTo(1e-5 + 32 * Math.ulp(1.0f) * scale);
     }
 
     float[] image = expected.tensor("image").floats(); // [2,64,64,3] in [0,1]
