@@ -6,7 +6,7 @@
                                    description contains WORD was lost with its executor
   same-tables ROOT_A ROOT_B TABLE... every table's round partitions hold the same rows, compared
                                    value for value (binary columns byte for byte), whatever the
-                                   row order and file split
+                                   row order and file split; created_at (the write time) aside
 
 Run it with the Python of the pinned Spark distribution (bin/tool-env spark35): same-tables reads
 Parquet with that pyspark. Exits 1 with a message on the first failed check.
@@ -75,7 +75,8 @@ def same_tables(root_a, root_b, tables):
 
     spark = (SparkSession.builder.master("local[1]").appName("cluster-checks")
              .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.ui.showConsoleProgress", "false").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     try:
         for table in tables:
@@ -83,10 +84,16 @@ def same_tables(root_a, root_b, tables):
             b = spark.read.parquet(os.path.join(root_b, table))
             if a.schema != b.schema:
                 fail(f"{table}: schemas differ:\n  {a.schema.simpleString()}\n  {b.schema.simpleString()}")
+            # created_at is when a row was computed (data-schemas: informational, not part of the
+            # key): it differs between any two runs. Every other column must match exactly.
+            columns = [c for c in a.columns if c != "created_at"]
+            a, b = a.select(*columns), b.select(*columns)
             only_a, only_b = a.exceptAll(b).count(), b.exceptAll(a).count()
             n = a.count()
             if only_a or only_b or n != b.count():
-                fail(f"{table}: {only_a} row(s) only under {root_a}, {only_b} only under {root_b}")
+                differing = [c for c in columns if a.select(c).exceptAll(b.select(c)).count()]
+                fail(f"{table}: {only_a} row(s) only under {root_a}, {only_b} only under {root_b};"
+                     f" columns whose values differ: {differing}")
             if n == 0:
                 fail(f"{table}: no rows under {root_a}")
             print(f"same-tables: {table}: {n} rows identical")
