@@ -70,6 +70,16 @@ def lost_tasks(event_dir, words):
             fail(f"no task of a '{word}' job was lost with its executor: the kill missed the stage")
 
 
+def comparable(df, columns):
+    """The columns, with each map as its entries sorted by key: Spark's EXCEPT refuses maps."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import MapType
+
+    types = {f.name: f.dataType for f in df.schema.fields}
+    return df.select(*[F.array_sort(F.map_entries(F.col(c))).alias(c) if isinstance(types[c], MapType)
+                       else F.col(c) for c in columns])
+
+
 def same_tables(root_a, root_b, tables):
     from pyspark.sql import SparkSession  # the pinned distribution's pyspark
 
@@ -87,7 +97,7 @@ def same_tables(root_a, root_b, tables):
             # created_at is when a row was computed (data-schemas: informational, not part of the
             # key): it differs between any two runs. Every other column must match exactly.
             columns = [c for c in a.columns if c != "created_at"]
-            a, b = a.select(*columns), b.select(*columns)
+            a, b = comparable(a, columns), comparable(b, columns)
             only_a, only_b = a.exceptAll(b).count(), b.exceptAll(a).count()
             n = a.count()
             if only_a or only_b or n != b.count():
