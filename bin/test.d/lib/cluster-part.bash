@@ -82,6 +82,7 @@ step "client mode, SIGKILL of an executor in generate and in caption"
 submit/finerewards-submit "${executors[@]}" --deploy-mode client --driver-java-options "$log4j" \
   --conf "spark.executorEnv.FINEREWARDS_MODEL_LOAD_LOG=$scratch/loads-client" \
   --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=$scratch/events" \
+  --conf spark.eventLog.compress=false \
   -- run --conf conf/local.conf "${sets[@]}" --set "run.root=$scratch/client" > "$scratch/client.log" 2>&1 &
 client=$!
 background+=("$client")

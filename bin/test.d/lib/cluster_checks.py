@@ -45,9 +45,20 @@ def loads(directory, min_jvms=1):
 
 
 def lost_tasks(event_dir, words):
-    logs = [p for p in glob.glob(os.path.join(event_dir, "*")) if not p.endswith(".inprogress")]
+    # Spark 3.5 writes one file per application; Spark 4 rolls them by default: a directory
+    # eventlog_v2_<app>/ of events_<n>_<app> files (and an appstatus_ marker).
+    logs = []
+    for p in sorted(glob.glob(os.path.join(event_dir, "*"))):
+        if os.path.isdir(p):
+            logs += sorted(glob.glob(os.path.join(p, "events_*")),
+                           key=lambda f: int(os.path.basename(f).split("_")[1]))
+        elif not p.endswith(".inprogress"):
+            logs.append(p)
     if not logs:
         fail(f"no finished event log under {event_dir}")
+    packed = [p for p in logs if p.endswith((".zstd", ".lz4", ".snappy", ".lzf"))]
+    if packed:
+        fail(f"compressed event logs {packed}: run with spark.eventLog.compress=false")
     job_desc, stage_job, lost = {}, {}, []
     for path in logs:
         with open(path, encoding="utf-8") as f:
