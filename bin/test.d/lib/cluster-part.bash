@@ -1,4 +1,4 @@
-# The body of the cluster parts of bin/test (40-cluster.sh: Spark 3.5; 45-cluster-spark4.sh: Spark
+# The body of the cluster part of bin/test (40-cluster.sh, Spark 3.5; by hand with spark4 for Spark
 # 4.0): the embedded demo, shortened, through submit/finerewards-submit on a stock Spark
 # distribution, in local mode, then on a standalone master with one worker running two
 # single-core executors on 127.0.0.1, in client mode (one executor killed with SIGKILL in the
