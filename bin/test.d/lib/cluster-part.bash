@@ -31,10 +31,12 @@ background=()
 cleanup() {
   local pid
   for pid in "${background[@]+"${background[@]}"}"; do kill "$pid" 2>/dev/null || true; done
+  pkill -TERM -P $$ 2>/dev/null || true # a foreground spark-submit still running (killed part)
   standalone_stop
   if [ "${KEEP_CLUSTER_SCRATCH:-0}" = 1 ]; then echo "cluster: scratch kept: $scratch"; else rm -rf "$scratch"; fi
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # so that the EXIT trap runs
 step() { echo "== cluster[$line] $(date -u +%H:%M:%S) $*"; }
 failed_run() { echo "cluster: $1 exited $2; the last lines of $3:" >&2; grep -v '^\s*at ' "$3" | tail -n 40 >&2; exit 1; }
 
