@@ -1,6 +1,7 @@
 package ai.finerewards.jobs;
 
 import ai.finerewards.core.config.ConfigError;
+import ai.finerewards.core.config.ConfigPaths;
 import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.config.RunConfig;
 import ai.finerewards.core.model.ModelError;
@@ -62,7 +63,9 @@ public final class FineRewardsCli {
       cli.command().ifPresent(StageJobs::of);
       java.util.List<String> sets = new java.util.ArrayList<>(cli.sets());
       cli.rounds().ifPresent(r -> sets.add("run.rounds=" + r));
-      Config config = new PipelineConfigLoader().load(cli.confFile().orElse(null), sets);
+      // Relative paths mean the driver's working directory: executors run elsewhere (issue #12).
+      Config config = ConfigPaths.absolutize(
+          new PipelineConfigLoader().load(cli.confFile().orElse(null), sets), java.nio.file.Path.of(""));
       if (cli.isRun() || cli.status()) {
         StageRunner.runStages(config); // a bad stage list fails before Spark starts
       }

@@ -163,7 +163,9 @@ public final class ModelCache {
           throw new ModelError("loader for " + key + " returned no model");
         }
         loads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-        LOG.info("loaded model {} in {} ms", key, (System.nanoTime() - start) / 1_000_000);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        LOG.info("loaded model {} in {} ms", key, millis);
+        ModelLoadLog.recordLoad(key, millis);
       }
       return model;
     }
