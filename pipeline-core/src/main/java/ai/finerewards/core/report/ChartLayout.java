@@ -44,6 +44,12 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
       yr[0] = 0; // bars grow from zero
     }
     double[] xs = niceRange(xr[0], xr[1]);
+    if (chart.kind() == Chart.Kind.LINE && integralX(chart) && xs[2] < 1) { // rounds and steps: whole ticks
+      xs = new double[] {Math.floor(xr[0]), Math.ceil(xr[1]), 1};
+      if (xs[0] == xs[1]) {
+        xs = new double[] {xs[0] - 1, xs[1] + 1, 1};
+      }
+    }
     double[] ys = niceRange(yr[0], yr[1]);
     List<Tick> xTicks = ticks(xs, plot.left(), plot.right(), false);
     List<Tick> yTicks = ticks(ys, plot.bottom(), plot.top(), true);
@@ -77,6 +83,10 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
       }
     }
     return new ChartLayout(chart, WIDTH, HEIGHT, plot, xTicks, yTicks, shapes);
+  }
+
+  private static boolean integralX(Chart chart) {
+    return chart.series().stream().flatMap(s -> s.points().stream()).allMatch(p -> p.x() == Math.rint(p.x()));
   }
 
   private static double[] range(Chart chart, boolean x) {
@@ -132,6 +142,9 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
   }
 
   static String fmtTick(double v, double step) {
+    if (step < 1e-3 || step >= 1e6) { // 0.0000096 would not fit beside the axis: 9.6e-06
+      return Math.abs(v) < step / 1e6 ? "0" : String.format(Locale.ROOT, "%.3g", v);
+    }
     int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
     return String.format(Locale.ROOT, "%." + decimals + "f", Math.abs(v) < step / 1e6 ? 0.0 : v);
   }
