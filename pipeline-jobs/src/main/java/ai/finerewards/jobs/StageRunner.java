@@ -112,6 +112,7 @@ public final class StageRunner {
     if (skipIfUnchanged && existing.isPresent() && existing.get().fingerprint().equals(fingerprint)) {
       out.println(stage.cliName() + " round=" + round + ": up to date, skipped (" + existing.get().rowCount()
           + " rows committed " + existing.get().committedAt() + ", fingerprint " + fingerprint.substring(0, 12) + ")");
+      job.describeSkipped(new StageContext(spark, config, round, tables, fingerprint, out));
       return existing.get();
     }
     String group = "finerewards-" + stage.cliName() + "-round-" + round;

@@ -84,11 +84,19 @@ public final class EvaluateJob implements StageJob {
       rows = evaluateCheckpoint(ctx, evaluate, rank, inputs, stages, -1, createdAt).unionByName(rows);
     }
     CommitMarker marker = ctx.tables().overwriteRound(rows, Tables.EVALUATIONS, ctx.round(), "evaluate", ctx.fingerprint());
+    describeSkipped(ctx);
+    return marker;
+  }
+
+  /** The held-out table of every evaluation committed in rounds 0..r (also after a skip: the run's last word). */
+  @Override
+  public void describeSkipped(StageContext ctx) {
+    EvaluateConfig evaluate = EvaluateConfig.from(PipelineConfigLoader.section(ctx.config(), EvaluateConfig.SECTION));
+    RankConfig rank = RankConfig.from(ctx.config().getConfig("finerewards.rank"));
     ctx.out().printf("evaluate round=%d: held-out rewards per checkpoint (%d sample(s) per prompt of %s, the same seeds"
         + " for every checkpoint; table evaluations rounds 0..%d):%n", ctx.round(), evaluate.samplesPerPrompt(),
         evaluate.prompts().path(), ctx.round());
     ctx.out().print(EvaluationStats.table(EvaluationStats.of(values(ctx.tables(), ctx.round(), rank))));
-    return marker;
   }
 
   /** generate, then the reward stages whose tables jobs.rank-inputs reads (and what those read). */
