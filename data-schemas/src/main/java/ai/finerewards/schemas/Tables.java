@@ -333,7 +333,7 @@ public final class Tables {
           + "(index.html covers rounds 0..r). Its commit marker carries the report stage's fingerprint, so an "
           + "unchanged report is skipped on resume.",
       "report",
-      List.of(),
+      List.of("run (resume compares its fingerprint)", "users (which page a round wrote, its checksum)"),
       BY_ROUND,
       List.of("round", "page"),
       List.of(
