@@ -34,7 +34,8 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
   public record Rect(double x, double y, double w, double h) {}
 
   /** One series drawn: polyline points ("x,y x,y") and dots for a line chart, rectangles for a histogram. */
-  public record Shape(String name, String color, String polyline, List<Tick> dotsX, List<Double> dotsY, List<Rect> bars) {}
+  public record Shape(String name, String color, String polyline, List<Tick> dotsX, List<Double> dotsY, List<Rect> bars,
+      double legendX) {}
 
   public static ChartLayout of(Chart chart) {
     Box plot = new Box(56, 12, WIDTH - 12, HEIGHT - 44);
@@ -55,6 +56,7 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
     List<Tick> yTicks = ticks(ys, plot.bottom(), plot.top(), true);
     List<Shape> shapes = new ArrayList<>();
     int n = chart.series().size();
+    double legendX = plot.left() + 8;
     for (int i = 0; i < n; i++) {
       Chart.Series s = chart.series().get(i);
       String color = PALETTE.get(i % PALETTE.size());
@@ -69,7 +71,7 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
           dx.add(new Tick(round(px), fmtValue(p.y())));
           dy.add(round(py));
         }
-        shapes.add(new Shape(s.name(), color, poly.toString(), dx, dy, List.of()));
+        shapes.add(new Shape(s.name(), color, poly.toString(), dx, dy, List.of(), legendX));
       } else {
         List<Rect> bars = new ArrayList<>();
         for (Chart.Point p : s.points()) {
@@ -79,8 +81,9 @@ public record ChartLayout(Chart chart, int width, int height, Box plot, List<Tic
           double top = map(p.y(), ys, plot.bottom(), plot.top());
           bars.add(new Rect(round(x0 + i * w), round(top), round(Math.max(w - 0.5, 0.5)), round(plot.bottom() - top)));
         }
-        shapes.add(new Shape(s.name(), color, "", List.of(), List.of(), bars));
+        shapes.add(new Shape(s.name(), color, "", List.of(), List.of(), bars, legendX));
       }
+      legendX += 30 + 6 * s.name().length(); // about 6 px a character at the legend's 10 px font
     }
     return new ChartLayout(chart, WIDTH, HEIGHT, plot, xTicks, yTicks, shapes);
   }
