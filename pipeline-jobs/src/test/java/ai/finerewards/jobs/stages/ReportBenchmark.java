@@ -59,7 +59,7 @@ class ReportBenchmark extends SparkTestBase {
             .withColumn("image", functions.struct(functions.lit(png.toByteArray()).as("bytes"),
                 functions.concat(functions.col("prompt_id"), functions.lit(".png")).as("path")))
             .selectExpr("*", "512 AS width", "512 AS height", "'sd15' AS model_id", "CAST(NULL AS STRING) AS lora_checkpoint_id",
-                "'DPMSolverMultistepScheduler' AS scheduler", "50 AS steps", "7.5 AS guidance_scale", "0 AS truncated_tokens",
+                "'DPMSolverMultistepScheduler' AS scheduler", "50 AS steps", "CAST(7.5 AS DOUBLE) AS guidance_scale", "0 AS truncated_tokens",
                 "current_timestamp() AS created_at").drop("id"),
         Tables.SAMPLES, 0, "generate", "bench-samples");
     tables.overwriteRound(keys.selectExpr("round", "prompt_id", "sample_idx",
@@ -69,8 +69,8 @@ class ReportBenchmark extends SparkTestBase {
             "IF(id % 100 = 99, NULL, sample_idx + 1) AS rank_in_prompt", "sample_idx = 0 AS selected",
             "IF(id % 100 = 99, 'missing reward sam_reward', NULL) AS excluded_reason", "current_timestamp() AS created_at"),
         Tables.RANKED, 0, "rank", "bench-ranked");
-    tables.overwriteRound(spark.range(1, 101).selectExpr("0 AS round", "CAST(id AS INT) AS step", "1.0 / id AS loss",
-            "9e-6 AS lr", "0.1 AS grad_norm", "8 AS batch_size", "id * 8 AS samples_seen", "id * 0.5 AS elapsed_s",
+    tables.overwriteRound(spark.range(1, 101).selectExpr("0 AS round", "CAST(id AS INT) AS step", "CAST(1.0 / id AS DOUBLE) AS loss",
+            "CAST(9e-6 AS DOUBLE) AS lr", "CAST(0.1 AS DOUBLE) AS grad_norm", "8 AS batch_size", "id * 8 AS samples_seen", "CAST(id * 0.5 AS DOUBLE) AS elapsed_s",
             "IF(id = 100, 'r0-0123456789ab', NULL) AS checkpoint_id", "current_timestamp() AS created_at"),
         Tables.TRAIN_METRICS, 0, "train", "bench-train");
 
