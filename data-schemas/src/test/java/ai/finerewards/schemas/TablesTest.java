@@ -12,7 +12,8 @@ class TablesTest {
   @Test
   void everyTableOfTheDesignHasAContract() {
     assertThat(Tables.all()).extracting(TableContract::name).containsExactly(
-        "prompts", "samples", "captions", "segments", "llm_scores", "ranked", "train_metrics", "checkpoint");
+        "prompts", "samples", "captions", "segments", "llm_scores", "ranked", "train_metrics", "checkpoint",
+        "evaluations", "report");
     for (TableContract t : Tables.all()) {
       assertThat(Tables.byName(t.name())).isSameAs(t);
     }

@@ -60,6 +60,12 @@ public interface StageJob {
     return -1;
   }
 
+  /**
+   * Prints what a reader needs from the committed output when the stage is skipped as up to date
+   * (evaluate: the held-out table); nothing by default.
+   */
+  default void describeSkipped(StageContext context) {}
+
   /** Computes the round's output and commits it through {@link StageContext#tables()}. */
   CommitMarker run(StageContext context);
 }

@@ -2,8 +2,10 @@ package ai.finerewards.jobs;
 
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.stages.CaptionJob;
+import ai.finerewards.jobs.stages.EvaluateJob;
 import ai.finerewards.jobs.stages.GenerateJob;
 import ai.finerewards.jobs.stages.RankJob;
+import ai.finerewards.jobs.stages.ReportJob;
 import ai.finerewards.jobs.stages.ScoreJob;
 import ai.finerewards.jobs.stages.SegmentJob;
 import ai.finerewards.jobs.stages.TrainJob;
@@ -22,6 +24,8 @@ public final class StageJobs {
     BUILT.put(Stage.SCORE, new ScoreJob());
     BUILT.put(Stage.RANK, new RankJob());
     BUILT.put(Stage.TRAIN, new TrainJob());
+    BUILT.put(Stage.EVALUATE, new EvaluateJob());
+    BUILT.put(Stage.REPORT, new ReportJob());
   }
 
   private StageJobs() {}

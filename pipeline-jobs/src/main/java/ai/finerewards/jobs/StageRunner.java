@@ -226,6 +226,7 @@ public final class StageRunner {
       CommitMarker existing = plan.existing().get();
       out.println(stage.cliName() + " round=" + round + ": up to date, skipped (" + existing.rowCount()
           + " rows committed " + existing.committedAt() + ", fingerprint " + fingerprint.substring(0, 12) + ")");
+      job.describeSkipped(new StageContext(spark, config, round, tables, fingerprint, out));
       return existing;
     }
     if (skipIfUnchanged && plan.status() == Status.STALE) {

@@ -33,10 +33,10 @@ public record CliArguments(
     boolean status) {
 
   /**
-   * The last stage {@code run} executes in a round unless told otherwise: train closes the RAFT
-   * loop; report summarises a whole run and is started on its own.
+   * The last stage {@code run} executes in a round unless told otherwise: every stage, so each
+   * round ends with its held-out evaluation and a report over the rounds so far.
    */
-  public static final Stage DEFAULT_TO_STAGE = Stage.TRAIN;
+  public static final Stage DEFAULT_TO_STAGE = Stage.REPORT;
 
   public CliArguments {
     sets = List.copyOf(sets);
@@ -73,7 +73,7 @@ public record CliArguments(
           "                     resuming: a stage whose committed output has an unchanged fingerprint",
           "                     is skipped",
           "  --from-stage STAGE run: do not run the stages before STAGE; their committed outputs are used",
-          "  --to-stage STAGE   run: the last stage of each round (default: train)",
+          "  --to-stage STAGE   run: the last stage of each round (default: report)",
           "  --force            run: run stages even when their fingerprint is unchanged",
           "status               per round and stage: committed, stale (and why), missing or blocked;",
           "                     writes nothing",

@@ -19,7 +19,10 @@ public enum Stage {
   // rank reads whichever tables jobs.rank-inputs names; which column comes from where matters too.
   RANK("ranked", List.of("captions", "llm_scores"), List.of("rank", "jobs.rank-inputs")),
   TRAIN("train_metrics", List.of("ranked"), List.of("run", "models", "train")),
-  REPORT("report", List.of("ranked", "train_metrics"), List.of("report"));
+  // evaluate re-runs generate and the reward stages on held-out prompts: their sections matter.
+  EVALUATE("evaluations", List.of("checkpoints"),
+      List.of("models", "generate", "caption", "segment", "score", "rank", "jobs.rank-inputs", "evaluate")),
+  REPORT("report", List.of("ranked", "train_metrics", "evaluations"), List.of("report"));
 
   private final String outputTable;
   private final List<String> defaultInputTables;

@@ -39,7 +39,7 @@ class CliArgumentsTest {
   @Test
   void toStageBoundsARunAndMustNotComeBeforeFromStage() {
     assertThat(parse("run", "--to-stage", "rank").toStage()).contains(Stage.RANK);
-    assertThat(CliArguments.DEFAULT_TO_STAGE).isEqualTo(Stage.TRAIN);
+    assertThat(CliArguments.DEFAULT_TO_STAGE).isEqualTo(Stage.REPORT);
     assertThatThrownBy(() -> parse("run", "--from-stage", "train", "--to-stage", "rank"))
         .isInstanceOf(CliArguments.UsageError.class)
         .hasMessage("--from-stage train comes after --to-stage rank");
