@@ -31,7 +31,7 @@ public final class ConfigPaths {
   private ConfigPaths() {}
 
   private static List<String> pathKeys() {
-    List<String> keys = new ArrayList<>(List.of("run.root", "prompts.path"));
+    List<String> keys = new ArrayList<>(List.of("run.root", "prompts.path", "evaluate.prompts.path"));
     for (String family : ModelsConfig.FAMILIES) {
       keys.add(ModelsConfig.SECTION + "." + family);
     }

@@ -9,7 +9,9 @@ import ai.finerewards.core.rank.RankConfig;
 import ai.finerewards.core.rank.RewardSpec;
 import ai.finerewards.core.report.EvaluationStats;
 import ai.finerewards.core.run.CommitMarker;
+import ai.finerewards.core.run.InputFiles;
 import ai.finerewards.core.run.Stage;
+import ai.finerewards.core.run.StageFingerprint;
 import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.jobs.CodeVersion;
 import ai.finerewards.jobs.FineRewardsCli;
@@ -33,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -70,6 +73,24 @@ public final class EvaluateJob implements StageJob {
   @Override
   public List<Input> inputs(Config config, int round) {
     return List.of(new Input(CheckpointStore.TABLE, round, "train"));
+  }
+
+  /** The held-out prompt files join the fingerprint by content, like generate's prompts. */
+  @Override
+  public List<StageFingerprint.Input> externalInputs(Config config, int round) {
+    EvaluateConfig evaluate = EvaluateConfig.from(PipelineConfigLoader.section(config, EvaluateConfig.SECTION));
+    return List.of(InputFiles.fingerprint("evaluate-prompt-files", evaluate.prompts().path(), new Configuration()));
+  }
+
+  /** The diffusion model and the models of every reward stage it runs, checked on the driver. */
+  @Override
+  public List<String> modelFamilies(Config config) {
+    RankConfig rank = RankConfig.from(config.getConfig("finerewards.rank"));
+    Set<String> families = new java.util.LinkedHashSet<>();
+    for (Stage s : stagesFor(RankInputs.from(config, rank))) {
+      families.addAll(StageJobs.of(s).modelFamilies(config));
+    }
+    return List.copyOf(families);
   }
 
   @Override
