@@ -227,8 +227,38 @@ class ResumeSafetyTest extends SparkTestBase {
     CliResult appended = run(conf);
     assertThat(appended.exitCode()).as(appended.out() + appended.err()).isZero();
     assertThat(appended.out()).contains("generate round=0: 3 images");
-    assertThat(images(tmp)).hasSize(3);
-    clean.forEach((id, png) -> assertThat(images(tmp).get(id)).as("unchanged prompt " + id).isEqualTo(png));
+    Map<String, byte[]> regenerated = images(tmp);
+    assertThat(regenerated).hasSize(3);
+    // A new prompt changes which samples share a generate batch (keys are hash-partitioned), and a
+    // batch of another composition may round the UNet's sums differently: the documented effect is
+    // at most one level in a pixel (docs/generate.md, "Determinism"), never another image.
+    clean.forEach((id, png) -> assertThat(maxPixelDifference(regenerated.get(id), png)).as("unchanged prompt " + id)
+        .isLessThanOrEqualTo(1));
+  }
+
+  /** The largest difference of one channel of one pixel between two PNGs of the same size. */
+  private static int maxPixelDifference(byte[] pngA, byte[] pngB) {
+    java.awt.image.BufferedImage a;
+    java.awt.image.BufferedImage b;
+    try {
+      a = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(pngA));
+      b = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(pngB));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(a.getWidth()).isEqualTo(b.getWidth());
+    assertThat(a.getHeight()).isEqualTo(b.getHeight());
+    int max = 0;
+    for (int y = 0; y < a.getHeight(); y++) {
+      for (int x = 0; x < a.getWidth(); x++) {
+        int pa = a.getRGB(x, y);
+        int pb = b.getRGB(x, y);
+        for (int shift = 0; shift < 24; shift += 8) {
+          max = Math.max(max, Math.abs(((pa >> shift) & 0xff) - ((pb >> shift) & 0xff)));
+        }
+      }
+    }
+    return max;
   }
 
   @Test
