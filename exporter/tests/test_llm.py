@@ -11,7 +11,7 @@ import torch
 from tokenizers import Tokenizer
 
 from tiny_helpers import (COMMITTED_TINY, assert_device_agnostic, assert_golden_dirs_match, copy_with_config, golden,
-                          golden_json, max_diff, needs_cuda, on_cuda, pickled_weights_checkpoint)
+                          golden_json, max_diff, needs_cuda, FORWARD_ATOL, on_cuda, pickled_weights_checkpoint)
 
 from finerewards_export import llm
 from finerewards_export.errors import ExportError
@@ -40,7 +40,7 @@ def test_torchscript_matches_eager_on_golden_inputs(built, eager):
     g = golden(built, "logits")
     ts = torch.jit.load(str(built / "lm.pt"))
     with torch.no_grad():
-        assert max_diff(ts(g["input_ids"], g["attention_mask"]), eager(g["input_ids"], g["attention_mask"])) <= 1e-5
+        assert max_diff(ts(g["input_ids"], g["attention_mask"]), eager(g["input_ids"], g["attention_mask"])) <= FORWARD_ATOL
 
 
 def test_left_padding_keeps_last_position_logits(built):
@@ -52,9 +52,9 @@ def test_left_padding_keeps_last_position_logits(built):
         batch_last = ts(ids, mask)[:, -1]
         for i, r in enumerate(rows):
             alone = ts(torch.tensor([r]), torch.ones(1, len(r), dtype=torch.int64))[0, -1]
-            assert max_diff(batch_last[i], alone) <= 1e-5
+            assert max_diff(batch_last[i], alone) <= FORWARD_ATOL
     g = golden(built, "logits")
-    assert max_diff(g["logits"][:, -1], g["last_logits_unpadded"]) <= 1e-5
+    assert max_diff(g["logits"][:, -1], g["last_logits_unpadded"]) <= FORWARD_ATOL
     assert (g["attention_mask"][:, 0] == 0).any(), "the golden batch must actually be padded"
 
 
@@ -85,7 +85,7 @@ def test_committed_model_reproduces_committed_goldens():
     g = golden(d, "logits")
     with torch.no_grad():
         got = torch.jit.load(str(d / "lm.pt"))(g["input_ids"], g["attention_mask"])
-    assert max_diff(got, g["logits"]) <= 1e-5
+    assert max_diff(got, g["logits"]) <= FORWARD_ATOL
 
 
 def test_export_checkpoint_float32_and_default_float16(checkpoint, tmp_path, eager):
@@ -93,14 +93,17 @@ def test_export_checkpoint_float32_and_default_float16(checkpoint, tmp_path, eag
     out32 = llm.export(str(checkpoint), str(tmp_path / "fp32"), dtype="float32")
     with torch.no_grad():
         want = eager(g["input_ids"], g["attention_mask"])
-        assert max_diff(torch.jit.load(f"{out32}/lm.pt")(g["input_ids"], g["attention_mask"]), want) <= 1e-5
+        assert max_diff(torch.jit.load(f"{out32}/lm.pt")(g["input_ids"], g["attention_mask"]), want) <= FORWARD_ATOL
     out16 = llm.export(str(checkpoint), str(tmp_path / "fp16"))
     manifest = json.loads(Path(out16, "manifest.json").read_text())
     assert manifest["dtype"] == "float16" and manifest["components"]["lm"]["outputs"][0]["dtype"] == "float16"
     with torch.no_grad():
         got16 = torch.jit.load(f"{out16}/lm.pt")(g["input_ids"], g["attention_mask"])
     assert got16.dtype == torch.float16
-    assert max_diff(got16.float(), want) <= 5e-2
+    # float16 weights and activations: each value carries float16 rounding (ulp 2^-9 = 2e-3 at the
+    # largest logit, 2.26) through 2 layers, against the float32 forward. Measured: 4.0e-3 (two ulps)
+    # pinned, 3.5e-3 unpinned. 2e-2 is 10 ulps; the old 5e-2 was 12x the measured error.
+    assert max_diff(got16.float(), want) <= 2e-2
 
 
 def test_missing_checkpoint(tmp_path):
