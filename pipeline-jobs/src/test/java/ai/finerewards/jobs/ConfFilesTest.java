@@ -51,6 +51,6 @@ class ConfFilesTest {
     assertThat(inputs.sources()).extracting(RankInputs.Source::table).containsExactly("samples");
     assertThat(inputs.sources().get(0).suppliesImageRewards()).isTrue();
     assertThat(StageRunner.runStages(config)).extracting(ai.finerewards.core.run.Stage::cliName)
-        .containsExactly("generate", "rank", "train");
+        .containsExactly("generate", "rank", "train", "evaluate", "report");
   }
 }
