@@ -69,10 +69,8 @@ class ReportBenchmark extends SparkTestBase {
             "IF(id % 100 = 99, NULL, sample_idx + 1) AS rank_in_prompt", "sample_idx = 0 AS selected",
             "IF(id % 100 = 99, 'missing reward sam_reward', NULL) AS excluded_reason", "current_timestamp() AS created_at"),
         Tables.RANKED, 0, "rank", "bench-ranked");
-    tables.overwriteRound(spark.range(1, 101).selectExpr("0 AS round", "CAST(id AS INT) AS step", "CAST(1.0 / id AS DOUBLE) AS loss",
-            "CAST(9e-6 AS DOUBLE) AS lr", "CAST(0.1 AS DOUBLE) AS grad_norm", "8 AS batch_size", "id * 8 AS samples_seen", "CAST(id * 0.5 AS DOUBLE) AS elapsed_s",
-            "IF(id = 100, 'r0-0123456789ab', NULL) AS checkpoint_id", "current_timestamp() AS created_at"),
-        Tables.TRAIN_METRICS, 0, "train", "bench-train");
+    // No train_metrics: a committed train stage requires its LoRA checkpoint (the one checkpoint
+    // rule), and the report's cost is in the ranked rows and the thumbnails, not in 100 loss points.
 
     StageRunner runner = new StageRunner(spark, new PipelineConfigLoader().load(conf.toString(), List.of()),
         System.out, CodeVersion.current());
