@@ -52,8 +52,14 @@ public final class CaptionRewardRunner implements AutoCloseable {
     }
   }
 
-  /** Results for {@code batch}, in order. Call with at most {@code batch-size} inputs. */
-  public List<CaptionResult> run(List<CaptionInput> batch) {
+  /**
+   * A batch with its images decoded: {@code images} are those of the inputs at {@code ok}, and
+   * {@code out} holds the error results of the undecodable ones (null elsewhere).
+   */
+  public record DecodedBatch(List<CaptionInput> inputs, List<Integer> ok, List<RgbImage> images, CaptionResult[] out) {}
+
+  /** Decodes a batch's images; no model, so a caller may run it on another thread than {@link #run}. */
+  public static DecodedBatch decode(List<CaptionInput> batch) {
     CaptionResult[] out = new CaptionResult[batch.size()];
     List<Integer> ok = new ArrayList<>();
     List<RgbImage> images = new ArrayList<>();
@@ -62,10 +68,24 @@ public final class CaptionRewardRunner implements AutoCloseable {
         images.add(ImageDecoder.decode(batch.get(i).imageBytes()));
         ok.add(i);
       } catch (ImageDecodeException e) {
-        undecodable++;
         out[i] = CaptionResult.failed("undecodable image: " + e.getMessage());
       }
     }
+    return new DecodedBatch(batch, ok, images, out);
+  }
+
+  /** Results for {@code batch}, in order. Call with at most {@code batch-size} inputs. */
+  public List<CaptionResult> run(List<CaptionInput> batch) {
+    return run(decode(batch));
+  }
+
+  /** Results for a decoded batch, in input order: the model calls. */
+  public List<CaptionResult> run(DecodedBatch decoded) {
+    List<CaptionInput> batch = decoded.inputs();
+    CaptionResult[] out = decoded.out().clone();
+    List<Integer> ok = decoded.ok();
+    List<RgbImage> images = decoded.images();
+    undecodable += batch.size() - ok.size();
     if (!images.isEmpty()) {
       List<Caption> captions = captioner.caption(images, config.maxNewTokens());
       List<String> texts = captions.stream().map(Caption::text).toList();

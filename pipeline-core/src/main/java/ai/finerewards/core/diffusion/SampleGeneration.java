@@ -20,7 +20,12 @@ public final class SampleGeneration implements Iterator<SampleGeneration.Result>
   public record Sample(int round, String promptId, int sampleIdx, String prompt) {}
 
   /** A generated sample, with the prompt text actually encoded (after the empty-prompt policy). */
-  public record Result(Sample sample, long seed, GeneratedImage image) {}
+  public record Result(Sample sample, long seed, GeneratedImage image) {
+    /** This result with its image's PNG bytes (itself when it has them). */
+    public Result encoded() {
+      return image.png() != null ? this : new Result(sample, seed, image.withPng());
+    }
+  }
 
   private final Iterator<Sample> samples;
   private final GenerateConfig config;
@@ -67,31 +72,54 @@ public final class SampleGeneration implements Iterator<SampleGeneration.Result>
   }
 
   private void fill() {
-    List<Sample> batch = new ArrayList<>(config.batchSize());
-    List<SampleRequest> requests = new ArrayList<>(config.batchSize());
-    while (batch.size() < config.batchSize() && samples.hasNext()) {
-      Sample s = samples.next();
-      String text = textFor(s);
-      if (text == null) {
-        continue;
-      }
-      batch.add(s);
-      requests.add(SampleRequest.seeded(text, SampleSeeds.seed(baseSeed, s.round(), s.promptId(), s.sampleIdx())));
-    }
+    List<Sample> batch = nextBatch(samples, config);
     if (batch.isEmpty()) {
       finish();
       return;
     }
-    List<GeneratedImage> images = sampler.generate(config.settings(), requests, StepListener.NONE);
-    for (int i = 0; i < batch.size(); i++) {
-      ready.add(new Result(batch.get(i), requests.get(i).seed(), images.get(i)));
-    }
+    ready.addAll(generate(sampler, config, baseSeed, batch, true));
     batchesDone++;
     afterBatch.run();
   }
 
+  /**
+   * The next batch of a stream: up to {@code batch-size} consecutive samples that the empty-prompt
+   * policy keeps (skipped ones are consumed and dropped); empty when the stream is used up. The batch
+   * boundaries matter: batching changes pixels by one rounding step, so every caller groups this way.
+   */
+  public static List<Sample> nextBatch(Iterator<Sample> samples, GenerateConfig config) {
+    List<Sample> batch = new ArrayList<>(config.batchSize());
+    while (batch.size() < config.batchSize() && samples.hasNext()) {
+      Sample s = samples.next();
+      if (textFor(s, config) != null) {
+        batch.add(s);
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * Generates one batch from {@link #nextBatch} in one sampler call. With {@code encodePng} false
+   * the images carry pixels only; {@link Result#encoded()} adds the PNG later (on another thread).
+   */
+  public static List<Result> generate(StableDiffusionSampler sampler, GenerateConfig config, long baseSeed,
+      List<Sample> batch, boolean encodePng) {
+    List<SampleRequest> requests = new ArrayList<>(batch.size());
+    for (Sample s : batch) {
+      requests.add(SampleRequest.seeded(textFor(s, config), SampleSeeds.seed(baseSeed, s.round(), s.promptId(), s.sampleIdx())));
+    }
+    List<GeneratedImage> images = encodePng
+        ? sampler.generate(config.settings(), requests, StepListener.NONE)
+        : sampler.generatePixels(config.settings(), requests, StepListener.NONE);
+    List<Result> out = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      out.add(new Result(batch.get(i), requests.get(i).seed(), images.get(i)));
+    }
+    return out;
+  }
+
   /** The text to encode, or null to skip the sample. */
-  private String textFor(Sample s) {
+  private static String textFor(Sample s, GenerateConfig config) {
     if (s.prompt() != null && !s.prompt().isBlank()) {
       return s.prompt();
     }

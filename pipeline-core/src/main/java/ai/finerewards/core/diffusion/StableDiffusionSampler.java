@@ -85,6 +85,14 @@ public final class StableDiffusionSampler {
 
   /** Generates one image per request, all in one batch (one UNet call per step for all of them). */
   public List<GeneratedImage> generate(GenerationSettings s, List<SampleRequest> requests, StepListener listener) {
+    return generatePixels(s, requests, listener).stream().map(GeneratedImage::withPng).toList();
+  }
+
+  /**
+   * As {@link #generate} without the PNG encoding (null {@code png}), so a caller can encode a batch
+   * on another thread while the model runs the next one ({@link GeneratedImage#withPng()}).
+   */
+  public List<GeneratedImage> generatePixels(GenerationSettings s, List<SampleRequest> requests, StepListener listener) {
     // 1. Check inputs.
     checkSettings(s);
     if (requests.isEmpty()) {
@@ -159,13 +167,13 @@ public final class StableDiffusionSampler {
       NDArray image = vaeDecoder.forward(new NDList(scaled), batchManager).singletonOrThrow();
       float[] pixels = image.mul(0.5f).add(0.5f).clip(0f, 1f).toFloatArray();
 
-      // 7. To 8-bit RGB (round half to even, as numpy) and PNG.
+      // 7. To 8-bit RGB (round half to even, as numpy); the PNG is generate's or the caller's.
       List<GeneratedImage> out = new ArrayList<>(batch);
       int hw = s.height() * s.width();
       for (int b = 0; b < batch; b++) {
         byte[] rgb = toRgb(pixels, b * 3 * hw, s.height(), s.width());
         int tr = truncated[rowOf.get(requests.get(b).prompt())];
-        out.add(new GeneratedImage(s.width(), s.height(), rgb, PngEncoder.encodeRgb(rgb, s.width(), s.height()), tr));
+        out.add(new GeneratedImage(s.width(), s.height(), rgb, null, tr));
       }
       return out;
     }

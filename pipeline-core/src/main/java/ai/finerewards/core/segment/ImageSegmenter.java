@@ -101,17 +101,32 @@ public final class ImageSegmenter implements AutoCloseable {
     return e.getAsFloat();
   }
 
+  /** One encoded image decoded: the image, or the row's error (undecodable) with a null image. */
+  public record Decoded(RgbImage image, String error) {}
+
+  /** Decodes one encoded image; no model, so a caller may run it on another thread than {@link #segment(Decoded)}. */
+  public static Decoded decode(byte[] encodedImage) {
+    try {
+      return new Decoded(ImageDecoder.decode(encodedImage), null);
+    } catch (ImageDecodeException e) {
+      return new Decoded(null, "undecodable image: " + e.getMessage());
+    }
+  }
+
   /**
    * Segments and labels one encoded image. An undecodable image is the row's error; a model failure
    * is thrown, so the task fails and Spark retries it instead of writing a row of errors.
    */
   public Result segment(byte[] encodedImage) {
-    RgbImage image;
-    try {
-      image = ImageDecoder.decode(encodedImage);
-    } catch (ImageDecodeException e) {
-      return new Result(null, "undecodable image: " + e.getMessage());
+    return segment(decode(encodedImage));
+  }
+
+  /** Segments and labels one decoded image (the model calls and SAM's post-processing). */
+  public Result segment(Decoded decoded) {
+    if (decoded.image() == null) {
+      return new Result(null, decoded.error());
     }
+    RgbImage image = decoded.image();
     try {
       List<SegmentedPart> parts = generator.generate(image);
       List<PartLabeller.PartLabel> labels = labeller.label(image, parts);

@@ -5,17 +5,16 @@ import ai.finerewards.core.caption.CaptionInput;
 import ai.finerewards.core.caption.CaptionResult;
 import ai.finerewards.core.caption.CaptionRewardRunner;
 import ai.finerewards.core.model.ModelRuntime;
+import ai.finerewards.jobs.task.OverlappedBatches;
+import ai.finerewards.jobs.task.TaskGpus;
+import ai.finerewards.jobs.task.TaskProgress;
 import ai.finerewards.schemas.Tables;
 import ai.finerewards.schemas.spark.SparkSchemas;
 import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Encoder;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -28,7 +27,8 @@ import org.apache.spark.util.LongAccumulator;
  * prompt, image_bytes)} in, {@code captions} rows out. Rows are read in batches of
  * {@code caption.batch-size} and streamed out lazily; the core {@link CaptionRewardRunner} (models
  * from the JVM-wide cache, prompt embeddings from the JVM-wide memo) is opened on the first batch and
- * closed when the iterator is used up or the task ends. Captures only serializable config.
+ * closed when the iterator is used up or the task ends. Images are decoded ahead of the model and
+ * rows built behind it ({@link OverlappedBatches}). Captures only serializable config.
  */
 public final class CaptionPartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -53,89 +53,61 @@ public final class CaptionPartition implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    return new Batches(rows);
-  }
-
-  private static List<String> gpuAddresses() {
-    TaskContext tc = TaskContext.get();
-    if (tc == null) {
-      return List.of();
+    if (!rows.hasNext()) {
+      return List.<Row>of().iterator(); // an empty partition loads no model
     }
-    ResourceInformation gpu = tc.resources().get("gpu").getOrElse(() -> null);
-    return gpu == null ? List.of() : Arrays.asList(gpu.addresses());
+    List<String> gpus = TaskGpus.forModels(runtime, "caption");
+    return new OverlappedBatches<Row, CaptionRewardRunner.DecodedBatch, Captioned, Row, CaptionRewardRunner>(
+        "caption", rows, OverlappedBatches.BatchReader.fixed(config.batchSize()), OverlappedBatches.DEFAULT_PREFETCH,
+        new Steps(gpus));
   }
 
-  /** Reads a batch, runs it, hands its rows out, repeats; closes the runner at the end. */
-  private final class Batches implements Iterator<Row> {
-    private final Iterator<Row> in;
-    private final List<Row> pending = new ArrayList<>();
-    private int next;
-    private CaptionRewardRunner runner;
-    private boolean closed;
+  /** A batch's results and how many prompts its model call embedded (for the accumulator). */
+  private record Captioned(List<CaptionResult> results, long promptsEmbedded) {}
 
-    Batches(Iterator<Row> in) {
-      this.in = in;
-      TaskContext tc = TaskContext.get();
-      if (tc != null) {
-        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> close());
-      }
+  /** Decode on the prepare thread, caption and embed on the model thread, rows on the task thread. */
+  private final class Steps implements OverlappedBatches.Steps<Row, CaptionRewardRunner.DecodedBatch, Captioned, Row,
+      CaptionRewardRunner> {
+    private final List<String> gpus;
+
+    Steps(List<String> gpus) {
+      this.gpus = gpus;
     }
 
     @Override
-    public boolean hasNext() {
-      if (next < pending.size()) {
-        return true;
-      }
-      pending.clear();
-      next = 0;
-      if (!in.hasNext()) {
-        close();
-        return false;
-      }
-      runBatch();
-      return true;
+    public CaptionRewardRunner open() {
+      return CaptionRewardRunner.open(runtime, gpus, config);
     }
 
     @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      return pending.get(next++);
-    }
-
-    private void runBatch() {
-      List<Row> batch = new ArrayList<>(config.batchSize());
-      while (batch.size() < config.batchSize() && in.hasNext()) {
-        batch.add(in.next());
-      }
+    public CaptionRewardRunner.DecodedBatch prepare(List<Row> batch) {
       List<CaptionInput> inputs = new ArrayList<>(batch.size());
       for (Row r : batch) {
         inputs.add(new CaptionInput(r.getString(3), r.isNullAt(4) ? null : (byte[]) r.get(4)));
       }
-      if (runner == null) {
-        runner = CaptionRewardRunner.open(runtime, gpuAddresses(), config);
-      }
-      long promptsBefore = runner.promptsEmbedded();
-      List<CaptionResult> results = runner.run(inputs);
-      promptEmbeddings.add(runner.promptsEmbedded() - promptsBefore);
-      for (int i = 0; i < batch.size(); i++) {
-        Row r = batch.get(i);
-        CaptionResult c = results.get(i);
-        // Contract order: round, prompt_id, sample_idx, caption, caption_reward, captioner_model_id,
-        // clip_model_id, error, created_at (checked against SCHEMA by CaptionJobTest).
-        pending.add(RowFactory.create(r.getInt(0), r.getString(1), r.getInt(2), c.caption(), c.reward(),
-            runner.captionerModelId(), runner.clipModelId(), c.error(), createdAt));
-      }
+      return CaptionRewardRunner.decode(inputs);
     }
 
-    private void close() {
-      if (!closed) {
-        closed = true;
-        if (runner != null) {
-          runner.close();
-        }
+    @Override
+    public Captioned run(CaptionRewardRunner runner, CaptionRewardRunner.DecodedBatch decoded) {
+      long promptsBefore = runner.promptsEmbedded();
+      List<CaptionResult> results = runner.run(decoded);
+      return new Captioned(results, runner.promptsEmbedded() - promptsBefore);
+    }
+
+    @Override
+    public List<Row> finish(CaptionRewardRunner runner, List<Row> batch, Captioned captioned) {
+      TaskProgress.add(promptEmbeddings, captioned.promptsEmbedded());
+      List<Row> out = new ArrayList<>(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        Row r = batch.get(i);
+        CaptionResult c = captioned.results().get(i);
+        // Contract order: round, prompt_id, sample_idx, caption, caption_reward, captioner_model_id,
+        // clip_model_id, error, created_at (checked against SCHEMA by CaptionJobTest).
+        out.add(RowFactory.create(r.getInt(0), r.getString(1), r.getInt(2), c.caption(), c.reward(),
+            runner.captionerModelId(), runner.clipModelId(), c.error(), createdAt));
       }
+      return out;
     }
   }
 }

@@ -4,8 +4,8 @@ import ai.finerewards.core.llm.AnswerScore;
 import ai.finerewards.core.llm.LlmScorer;
 import ai.finerewards.core.llm.ScoreConfig;
 import ai.finerewards.core.model.ModelRuntime;
-import ai.finerewards.jobs.segment.BatchedIterator;
-import ai.finerewards.jobs.segment.TaskGpus;
+import ai.finerewards.jobs.task.BatchedIterator;
+import ai.finerewards.jobs.task.TaskGpus;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -44,8 +44,13 @@ public final class ScorePairs implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
+    if (!rows.hasNext()) {
+      return List.<Row>of().iterator(); // an empty partition loads no model
+    }
+    List<String> gpus = TaskGpus.forModels(runtime, "score");
+    // Pairs are plain strings: nothing to decode ahead of the model, so no overlap (BatchedIterator).
     return new BatchedIterator<Row, Row, LlmScorer>(rows, config.batchSize(),
-        () -> LlmScorer.open(runtime, config, TaskGpus.addresses()),
+        () -> LlmScorer.open(runtime, config, gpus),
         (scorer, batch) -> {
           List<LlmScorer.Pair> pairs = new ArrayList<>(batch.size());
           for (Row r : batch) {

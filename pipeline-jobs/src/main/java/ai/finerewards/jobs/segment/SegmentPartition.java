@@ -4,6 +4,8 @@ import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.segment.ImageSegmenter;
 import ai.finerewards.core.segment.SegmentConfig;
 import ai.finerewards.core.segment.SegmentedPart;
+import ai.finerewards.jobs.task.OverlappedBatches;
+import ai.finerewards.jobs.task.TaskGpus;
 import ai.finerewards.schemas.Tables;
 import ai.finerewards.schemas.spark.SparkSchemas;
 import java.sql.Timestamp;
@@ -18,7 +20,8 @@ import org.apache.spark.sql.RowFactory;
 
 /**
  * Samples rows (round, prompt_id, sample_idx, image) to {@code segments} rows: one ImageSegmenter
- * per task, images streamed one by one. Captures only serializable config.
+ * per task, images streamed one by one, each decoded ahead of the model and turned into a row behind
+ * it ({@link OverlappedBatches}). Captures only serializable config.
  */
 public final class SegmentPartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
@@ -36,21 +39,50 @@ public final class SegmentPartition implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    return new BatchedIterator<Row, Row, ImageSegmenter>(rows, 1,
-        () -> ImageSegmenter.open(runtime, config, TaskGpus.addresses()),
-        (segmenter, batch) -> {
-          List<Row> out = new ArrayList<>(batch.size());
-          for (Row r : batch) {
-            out.add(segment(segmenter, r));
+    if (!rows.hasNext()) {
+      return List.<Row>of().iterator(); // an empty partition loads no model
+    }
+    List<String> gpus = TaskGpus.forModels(runtime, "segment");
+    // One image per model batch (SAM runs one image at a time); decoding runs ahead of it.
+    return new OverlappedBatches<Row, List<ImageSegmenter.Decoded>, List<ImageSegmenter.Result>, Row, ImageSegmenter>(
+        "segment", rows, OverlappedBatches.BatchReader.fixed(1), OverlappedBatches.DEFAULT_PREFETCH,
+        new OverlappedBatches.Steps<>() {
+          @Override
+          public ImageSegmenter open() {
+            return ImageSegmenter.open(runtime, config, gpus);
           }
-          return out;
+
+          @Override
+          public List<ImageSegmenter.Decoded> prepare(List<Row> batch) {
+            List<ImageSegmenter.Decoded> out = new ArrayList<>(batch.size());
+            for (Row r : batch) {
+              Row image = r.getAs("image");
+              out.add(ImageSegmenter.decode(image == null ? null : image.getAs("bytes")));
+            }
+            return out;
+          }
+
+          @Override
+          public List<ImageSegmenter.Result> run(ImageSegmenter segmenter, List<ImageSegmenter.Decoded> decoded) {
+            List<ImageSegmenter.Result> out = new ArrayList<>(decoded.size());
+            for (ImageSegmenter.Decoded d : decoded) {
+              out.add(segmenter.segment(d));
+            }
+            return out;
+          }
+
+          @Override
+          public List<Row> finish(ImageSegmenter segmenter, List<Row> batch, List<ImageSegmenter.Result> results) {
+            List<Row> out = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+              out.add(row(segmenter, batch.get(i), results.get(i)));
+            }
+            return out;
+          }
         });
   }
 
-  private Row segment(ImageSegmenter s, Row in) {
-    Row image = in.getAs("image");
-    byte[] bytes = image == null ? null : image.getAs("bytes");
-    ImageSegmenter.Result result = s.segment(bytes);
+  private Row row(ImageSegmenter s, Row in, ImageSegmenter.Result result) {
     Row[] parts = null;
     if (result.error() == null) {
       parts = new Row[result.parts().size()];

@@ -14,6 +14,7 @@ import ai.finerewards.core.train.StepMetrics;
 import ai.finerewards.core.train.TrainConfig;
 import ai.finerewards.core.train.TrainExample;
 import ai.finerewards.core.train.TrainingRun;
+import ai.finerewards.jobs.task.TaskGpus;
 import com.google.gson.JsonObject;
 import java.nio.file.Paths;
 import java.sql.Timestamp;
@@ -21,9 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
@@ -70,7 +69,7 @@ public final class TrainPartition implements MapPartitionsFunction<Row, Row> {
       }
     };
     ModelDirectory dir = runtime.directory("diffusion");
-    Device device = runtime.device(gpuAddresses());
+    Device device = runtime.device(TaskGpus.forModels(runtime, "train"));
     JsonObject modelConfig = dir.manifest().config();
     int height = modelConfig.get("height").getAsInt();
     int width = modelConfig.get("width").getAsInt();
@@ -113,15 +112,6 @@ public final class TrainPartition implements MapPartitionsFunction<Row, Row> {
     String sha = source.has("weights_sha256") ? source.get("weights_sha256").getAsString()
         : dir.manifest().sha256();
     return checkpoint + "@" + sha.substring(0, Math.min(12, sha.length()));
-  }
-
-  private static List<String> gpuAddresses() {
-    TaskContext tc = TaskContext.get();
-    if (tc == null) {
-      return List.of();
-    }
-    scala.Option<ResourceInformation> gpu = tc.resources().get("gpu");
-    return gpu.isDefined() ? List.of(gpu.get().addresses()) : List.of();
   }
 
   private static Row row(StepMetrics m) {

@@ -1,4 +1,4 @@
-package ai.finerewards.jobs.segment;
+package ai.finerewards.jobs.task;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,7 +10,10 @@ import org.apache.spark.util.TaskCompletionListener;
 /**
  * Streams a partition through a batch function: pulls {@code batchSize} inputs, emits their
  * outputs, and so on, so a partition never sits in memory whole. The resource is opened on the
- * first batch and closed when the input is used up or, failing that, when the task ends.
+ * first batch and closed when the input is used up or, failing that, when the task ends. A killed
+ * task (job cancelled, speculative copy no longer needed) stops between batches: model calls run in
+ * native code and do not see the thread's interrupt. For stages whose pre- and post-processing is
+ * worth overlapping with the model, see {@link OverlappedBatches}.
  */
 public final class BatchedIterator<I, O, R extends AutoCloseable> implements Iterator<O> {
   /** Opens the per-task resource (e.g. a runner holding predictor leases). */
@@ -45,6 +48,10 @@ public final class BatchedIterator<I, O, R extends AutoCloseable> implements Ite
         close();
         return false;
       }
+      TaskContext task = TaskContext.get();
+      if (task != null) {
+        task.killTaskIfInterrupted();
+      }
       List<I> batch = new ArrayList<>(batchSize);
       while (batch.size() < batchSize && input.hasNext()) {
         batch.add(input.next());
@@ -52,12 +59,12 @@ public final class BatchedIterator<I, O, R extends AutoCloseable> implements Ite
       try {
         if (resource == null) {
           resource = opener.open();
-          TaskContext tc = TaskContext.get();
-          if (tc != null) {
-            tc.addTaskCompletionListener((TaskCompletionListener) ctx -> close());
+          if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) ctx -> close());
           }
         }
         current = function.apply(resource, batch).iterator();
+        TaskProgress.batchDone(batch.size());
       } catch (RuntimeException e) {
         close();
         throw e;
