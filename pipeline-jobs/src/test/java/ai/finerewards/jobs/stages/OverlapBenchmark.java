@@ -16,6 +16,7 @@ import ai.finerewards.core.segment.ImageSegmenter;
 import ai.finerewards.core.segment.SegmentConfig;
 import ai.finerewards.jobs.RunFixtures;
 import ai.finerewards.jobs.RunFixtures.CliResult;
+import ai.finerewards.jobs.caption.SampleFixtures;
 import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.schemas.Tables;
 import com.typesafe.config.Config;
@@ -45,15 +46,20 @@ import org.junit.jupiter.api.io.TempDir;
  * >= 0.95 with fixed Spark costs under 5% of the stage's time (the small warm-up run's time of each
  * stage is printed as an upper bound of those costs).
  *
- * <p>Sizes (system properties): {@code bench.overlap.prompts} (default 48) x 4 samples, 64x64,
- * {@code bench.overlap.steps} (default 25) DDIM steps, batch 8; caption and segment run on the
- * generated images. A tiny run to check that it works: {@code -Dbench.overlap.prompts=2
- * -Dbench.overlap.steps=2}. Run: {@code mvn -o -q -Pbench -pl pipeline-jobs -am test
+ * <p>Sizes (system properties), chosen so that each stage's model work is tens of seconds:
+ * generate {@code bench.overlap.prompts} (default 40) x 4 samples of 64x64, {@code bench.overlap.steps}
+ * (default 25) DDIM steps, batch 8; caption {@code bench.overlap.caption-images} (default 4096) and
+ * segment {@code bench.overlap.segment-images} (default 384) images, the generated ones repeated under
+ * new keys (the tiny captioner is ~20x faster per image than the tiny UNet's 25 steps). A tiny run to
+ * check that it works: {@code -Dbench.overlap.prompts=2 -Dbench.overlap.steps=2
+ * -Dbench.overlap.caption-images=16 -Dbench.overlap.segment-images=8}. Run: {@code mvn -o -q -Pbench -pl pipeline-jobs -am test
  * -Dtest=OverlapBenchmark -Dsurefire.failIfNoSpecifiedTests=false}; see docs/performance.md.
  */
 @Tag("benchmark")
 class OverlapBenchmark {
-  private static final int PROMPTS = Integer.getInteger("bench.overlap.prompts", 48);
+  private static final int PROMPTS = Integer.getInteger("bench.overlap.prompts", 40);
+  private static final int CAPTION_IMAGES = Integer.getInteger("bench.overlap.caption-images", 4096);
+  private static final int SEGMENT_IMAGES = Integer.getInteger("bench.overlap.segment-images", 384);
   private static final int PER_PROMPT = 4;
   private static final int STEPS = Integer.getInteger("bench.overlap.steps", 25);
   private static final int BATCH = 8;
@@ -98,9 +104,9 @@ class OverlapBenchmark {
     return RunFixtures.conf(dir, extra.toString());
   }
 
-  private static double stage(Path conf, String stage) {
+  private static double stage(Path conf, String stage, int round) {
     long t0 = System.nanoTime();
-    CliResult r = RunFixtures.cli(spark, stage, "--conf", conf.toString(), "--round", "0");
+    CliResult r = RunFixtures.cli(spark, stage, "--conf", conf.toString(), "--round", Integer.toString(round));
     double s = (System.nanoTime() - t0) / 1e9;
     assertThat(r.exitCode()).as(stage + ": " + r.out() + r.err()).isZero();
     return s;
@@ -137,14 +143,28 @@ class OverlapBenchmark {
     Path warm = conf(tmp.resolve("warm"), 2);
     Map<String, Double> fixed = new HashMap<>();
     for (String s : List.of("generate", "caption", "segment")) {
-      fixed.put(s, stage(warm, s));
+      fixed.put(s, stage(warm, s, 0));
     }
 
     Path conf = conf(tmp.resolve("bench"), PROMPTS);
-    int n = PROMPTS * PER_PROMPT;
+    RoundTables tables = new RoundTables(spark, tmp.resolve("bench/run").toUri().toString(), "bench");
     Map<String, Double> stageSeconds = new HashMap<>();
-    for (String s : List.of("generate", "caption", "segment")) {
-      stageSeconds.put(s, stage(conf, s));
+    stageSeconds.put("generate", stage(conf, "generate", 0));
+    // Caption's inputs in round 1, segment's in round 2: the generated images under new keys.
+    List<Row> generated = tables.read(Tables.SAMPLES, 0, "bench").select("prompt_id", "sample_idx", "prompt", "image.bytes")
+        .orderBy("prompt_id", "sample_idx").collectAsList();
+    assertThat(generated).hasSize(PROMPTS * PER_PROMPT);
+    Map<String, Integer> sizes = Map.of("caption", CAPTION_IMAGES, "segment", SEGMENT_IMAGES);
+    Map<String, Integer> rounds = Map.of("caption", 1, "segment", 2);
+    for (String s : List.of("caption", "segment")) {
+      List<SampleFixtures.Sample> inputs = new ArrayList<>();
+      for (int i = 0; i < sizes.get(s); i++) {
+        Row g = generated.get(i % generated.size());
+        inputs.add(new SampleFixtures.Sample(g.getString(0), g.getInt(1) + PER_PROMPT * (i / generated.size()),
+            g.getString(2), (byte[]) g.get(3)));
+      }
+      SampleFixtures.write(spark, tables, rounds.get(s), inputs);
+      stageSeconds.put(s, stage(conf, s, rounds.get(s)));
     }
 
     Config config = new PipelineConfigLoader().load(conf.toString(), List.of());
@@ -152,31 +172,33 @@ class OverlapBenchmark {
     GenerateConfig generate = GenerateConfig.from(PipelineConfigLoader.section(config, GenerateConfig.SECTION));
     CaptionConfig caption = CaptionConfig.from(PipelineConfigLoader.section(config, CaptionConfig.SECTION));
     SegmentConfig segment = SegmentConfig.from(PipelineConfigLoader.section(config, SegmentConfig.SECTION));
-    RoundTables tables = new RoundTables(spark, tmp.resolve("bench/run").toUri().toString(), "bench");
-    List<Row> samples = tables.read(Tables.SAMPLES, 0, "bench").select("prompt_id", "sample_idx", "prompt", "image.bytes")
+    List<Row> captionSamples = tables.read(Tables.SAMPLES, 1, "bench").select("prompt_id", "sample_idx", "prompt", "image.bytes")
         .orderBy("prompt_id", "sample_idx").collectAsList();
-    assertThat(samples).hasSize(n);
+    List<Row> segmentSamples = tables.read(Tables.SAMPLES, 2, "bench").select("prompt_id", "sample_idx", "prompt", "image.bytes")
+        .orderBy("prompt_id", "sample_idx").collectAsList();
     Map<String, String> stageCaptions = new HashMap<>();
-    for (Row r : tables.read(Tables.CAPTIONS, 0, "bench").collectAsList()) {
+    for (Row r : tables.read(Tables.CAPTIONS, 1, "bench").collectAsList()) {
       stageCaptions.put(r.<String>getAs("prompt_id") + "/" + r.<Integer>getAs("sample_idx"), r.getAs("caption"));
     }
     Map<String, Integer> stageParts = new HashMap<>();
-    for (Row r : tables.read(Tables.SEGMENTS, 0, "bench").collectAsList()) {
+    for (Row r : tables.read(Tables.SEGMENTS, 2, "bench").collectAsList()) {
       stageParts.put(r.<String>getAs("prompt_id") + "/" + r.<Integer>getAs("sample_idx"), r.getAs("n_parts"));
     }
 
     // Pre-made inputs: sample keys for generate, decoded images for caption and segment.
     List<SampleGeneration.Sample> keys = new ArrayList<>();
-    List<CaptionInput> captionInputs = new ArrayList<>();
-    for (Row r : samples) {
+    for (Row r : generated) {
       keys.add(new SampleGeneration.Sample(0, r.getString(0), r.getInt(1), r.getString(2)));
-      captionInputs.add(new CaptionInput(r.getString(2), (byte[]) r.get(3)));
     }
+    List<CaptionInput> captionInputs = captionSamples.stream()
+        .map(r -> new CaptionInput(r.getString(2), (byte[]) r.get(3))).toList();
     List<CaptionRewardRunner.DecodedBatch> decodedBatches = new ArrayList<>();
-    for (int i = 0; i < n; i += caption.batchSize()) {
-      decodedBatches.add(CaptionRewardRunner.decode(captionInputs.subList(i, Math.min(n, i + caption.batchSize()))));
+    for (int i = 0; i < captionInputs.size(); i += caption.batchSize()) {
+      decodedBatches.add(CaptionRewardRunner.decode(
+          captionInputs.subList(i, Math.min(captionInputs.size(), i + caption.batchSize()))));
     }
-    List<ImageSegmenter.Decoded> decodedImages = captionInputs.stream().map(c -> ImageSegmenter.decode(c.imageBytes())).toList();
+    List<ImageSegmenter.Decoded> decodedImages = segmentSamples.stream()
+        .map(r -> ImageSegmenter.decode((byte[]) r.get(3))).toList();
 
     Map<String, Double> loopSeconds = new HashMap<>();
     loopSeconds.put("generate", onThread(() -> {
@@ -208,24 +230,32 @@ class OverlapBenchmark {
     }));
 
     // The stages computed what the loops computed (same model calls; batch invariance is tested elsewhere).
-    for (int i = 0; i < n; i++) {
-      String key = samples.get(i).getString(0) + "/" + samples.get(i).getInt(1);
+    assertThat(loopCaptions).hasSize(CAPTION_IMAGES);
+    for (int i = 0; i < CAPTION_IMAGES; i++) {
+      String key = captionSamples.get(i).getString(0) + "/" + captionSamples.get(i).getInt(1);
       assertThat(stageCaptions.get(key)).as("caption of %s", key).isEqualTo(loopCaptions.get(i));
+    }
+    assertThat(loopParts).hasSize(SEGMENT_IMAGES);
+    for (int i = 0; i < SEGMENT_IMAGES; i++) {
+      String key = segmentSamples.get(i).getString(0) + "/" + segmentSamples.get(i).getInt(1);
       assertThat(stageParts.get(key)).as("parts of %s", key).isEqualTo(loopParts.get(i));
     }
+    Map<String, Integer> counts = Map.of("generate", PROMPTS * PER_PROMPT, "caption", CAPTION_IMAGES,
+        "segment", SEGMENT_IMAGES);
 
     StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
-        "BENCHMARK overlap inside a task: tiny models, %d images 64x64, %d DDIM steps, generate/caption batch %d/%d,"
+        "BENCHMARK overlap inside a task: tiny models, images 64x64, %d DDIM steps, generate/caption batch %d/%d,"
             + " segment 1 image per model call, local[1] vs one loop thread, %d cores, ai.djl.pytorch.num_threads=%s%n",
-        n, STEPS, BATCH, caption.batchSize(), Runtime.getRuntime().availableProcessors(),
+        STEPS, BATCH, caption.batchSize(), Runtime.getRuntime().availableProcessors(),
         System.getProperty("ai.djl.pytorch.num_threads", "(default)")));
     for (String s : List.of("generate", "caption", "segment")) {
       double st = stageSeconds.get(s);
       double lp = loopSeconds.get(s);
+      int n = counts.get(s);
       report.append(String.format(Locale.ROOT,
-          "  %-8s stage %7.2f s %7.2f img/s | model-only loop %7.2f s %7.2f img/s | ratio %.3f | warm-up stage (2 prompts,"
+          "  %-8s %5d images: stage %7.2f s %7.2f img/s | model-only loop %7.2f s %7.2f img/s | ratio %.3f | warm-up stage (2 prompts,"
               + " bounds fixed costs) %.2f s = %.1f%% of the stage%n",
-          s, st, n / st, lp, n / lp, lp / st, fixed.get(s), 100 * fixed.get(s) / st));
+          s, n, st, n / st, lp, n / lp, lp / st, fixed.get(s), 100 * fixed.get(s) / st));
     }
     System.out.print(report);
   }
