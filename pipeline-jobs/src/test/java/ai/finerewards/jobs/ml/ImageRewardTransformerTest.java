@@ -53,7 +53,7 @@ class ImageRewardTransformerTest extends SparkTestBase {
   }
 
   @Test
-  void transformComputesCoreRewardsForStructAndBinaryImages() {
+  void transformComputesCoreRewardsForStructAndBinaryImages() throws Exception {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       byte[] png = SampleFixtures.png(16 + 4 * i, 20, i);
