@@ -144,6 +144,10 @@ public final class LlmScoreTransformer extends StageTransformer {
     int width = dataset.schema().length();
     int segError = Columns.find(dataset.schema(), getSegmentErrorCol()) == null ? -1
         : dataset.schema().fieldIndex(getSegmentErrorCol());
+    // AssembleScores names the row's prompt_id in the error for a prompt without answers.
+    StructField promptIdField = Columns.find(dataset.schema(), "prompt_id");
+    int promptId = promptIdField != null && promptIdField.dataType().equals(DataTypes.StringType)
+        ? dataset.schema().fieldIndex("prompt_id") : -1;
     int labels = joined.schema().fieldIndex(LABELS);
     int answers = joined.schema().fieldIndex(ANSWERS);
     AlignedRows fn = new AlignedRows(rows -> new java.util.Iterator<Row>() {
@@ -161,7 +165,7 @@ public final class LlmScoreTransformer extends StageTransformer {
             }
           }
         },
-        r -> stageRow(r, segError, labels, answers),
+        r -> stageRow(r, promptId, segError, labels, answers),
         new int[] {LABEL_SCORES, N_LABELS, SAM_REWARD, NO_LABELS, LLM_ID, ERROR});
     return joined.mapPartitions(fn, Encoders.row(withHidden(out, joined.schema(), width)))
         .drop(LABELS, ANSWERS);
@@ -173,7 +177,7 @@ public final class LlmScoreTransformer extends StageTransformer {
       .add("seg_error", DataTypes.StringType).add("labels", DataTypes.createArrayType(DataTypes.StringType))
       .add("answers", DataTypes.createArrayType(ScorePairs.SCHEMA));
 
-  private static Row stageRow(Row r, int segError, int labelsAt, int answersAt) {
+  private static Row stageRow(Row r, int promptId, int segError, int labelsAt, int answersAt) {
     List<String> labels = r.isNullAt(labelsAt) ? null : r.getList(labelsAt);
     List<Row> answers = null;
     if (labels != null && !labels.isEmpty() && !r.isNullAt(answersAt)) {
@@ -190,8 +194,8 @@ public final class LlmScoreTransformer extends StageTransformer {
         }
       }
     }
-    // Keys are copied through unread: the user's row keeps its own.
-    return new GenericRowWithSchema(new Object[] {0, "", 0, segError < 0 ? null : r.get(segError),
+    // Keys are copied through unread (the user's row keeps its own); prompt_id only goes into errors.
+    return new GenericRowWithSchema(new Object[] {0, promptId < 0 ? null : r.get(promptId), 0, segError < 0 ? null : r.get(segError),
         labels == null ? null : scala.collection.JavaConverters.asScalaBuffer(labels),
         answers == null ? null : scala.collection.JavaConverters.asScalaBuffer(answers)}, STAGE_INPUT);
   }

@@ -99,7 +99,6 @@ public final class GenerateJob implements StageJob {
   public CommitMarker run(StageContext ctx) {
     // Everything that can be wrong with config, model or checkpoint fails here, before any task.
     GenerateConfig generate = GenerateConfig.from(PipelineConfigLoader.section(ctx.config(), GenerateConfig.SECTION));
-    RunConfig run = RunConfig.from(PipelineConfigLoader.section(ctx.config(), RunConfig.SECTION));
     ModelRuntime runtime = ModelRuntime.from(ctx.config());
     ModelDirectory dir = runtime.directory("diffusion");
     DiffusionModelConfig model = DiffusionModelConfig.from(dir.manifest());
