@@ -97,7 +97,7 @@ class SamRewardTransformersTest extends SparkTestBase {
       CliResult r = RunFixtures.cli(spark, stage, "--conf", conf.toString(), "--round", "0");
       assertThat(r.exitCode()).as(r.err()).isZero();
     }
-    List<Row> job = tables.read(Tables.SEGMENTS, 0, "segment")
+    List<Row> job = tables.read(Tables.SEGMENTS, 0, "segment").drop("error") // score's error wraps it
         .join(tables.read(Tables.LLM_SCORES, 0, "score").drop("round", "created_at", "clip_model_id"),
             new String[] {"prompt_id", "sample_idx"})
         .selectExpr("prompt_id", "sample_idx", "parts", "n_parts", "segmenter_model_id", "label_scores", "sam_reward",
