@@ -21,16 +21,16 @@ import org.apache.spark.sql.types.StructType;
  * table for rank: {@code prompt_id, sample_idx, <reward>...}. One decode per image, whatever the
  * number of rewards. An undecodable image gets null rewards, which rank excludes and counts.
  */
-final class ImageRewardRows implements MapPartitionsFunction<Row, Row> {
+public final class ImageRewardRows implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
 
   private final List<ImageReward> rewards;
 
-  ImageRewardRows(List<ImageReward> rewards) {
+  public ImageRewardRows(List<ImageReward> rewards) {
     this.rewards = List.copyOf(rewards);
   }
 
-  Encoder<Row> encoder() {
+  public Encoder<Row> encoder() {
     List<StructField> fields = new ArrayList<>(List.of(
         DataTypes.createStructField("prompt_id", DataTypes.StringType, false),
         DataTypes.createStructField("sample_idx", DataTypes.IntegerType, false)));

@@ -3,6 +3,7 @@ package ai.finerewards.jobs.rank;
 import ai.finerewards.core.rank.RankConfig;
 import ai.finerewards.core.rank.RewardSpec;
 import ai.finerewards.core.reward.ImageReward;
+import ai.finerewards.jobs.ml.ImageRewardTransformer;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.io.RoundTables;
 import ai.finerewards.schemas.Tables;
@@ -22,7 +23,8 @@ import org.apache.spark.sql.types.StructType;
  * Reads the round's reward tables and joins them into one row per candidate: {@code prompt_id,
  * sample_idx, <reward>...} in the order of {@code finerewards.rank.rewards}. A missing or mistyped
  * key or reward column fails at once, naming the table and the column. The table {@code samples}
- * supplies the built-in image rewards ({@link ImageReward}), computed here from its images.
+ * supplies the built-in image rewards ({@link ImageReward}), computed from its images by
+ * {@link ImageRewardTransformer}.
  */
 public final class RankCandidates {
   private RankCandidates() {}
@@ -60,11 +62,12 @@ public final class RankCandidates {
 
   /** The built-in rewards {@code source} names, computed from the round's sample images. */
   private static Dataset<Row> imageRewards(RoundTables tables, RankInputs.Source source, int round) {
-    ImageRewardRows rows = new ImageRewardRows(source.columns().stream()
-        .map(c -> ImageReward.byColumn(c).orElseThrow()).toList());
-    return tables.read(Tables.SAMPLES, round, Stage.writerOf(Tables.SAMPLES.name()))
-        .select("prompt_id", "sample_idx", "image.bytes")
-        .mapPartitions(rows, rows.encoder());
+    ImageRewardTransformer transformer = new ImageRewardTransformer().setRewards(source.columns().toArray(new String[0]));
+    List<Column> cols = new ArrayList<>(List.of(functions.col("prompt_id"), functions.col("sample_idx")));
+    source.columns().forEach(c -> cols.add(functions.col(c)));
+    return transformer.transform(tables.read(Tables.SAMPLES, round, Stage.writerOf(Tables.SAMPLES.name()))
+            .select(functions.col("prompt_id"), functions.col("sample_idx"), functions.col("image.bytes").as("image")))
+        .select(cols.toArray(new Column[0]));
   }
 
   /** Full outer join on the key, so a candidate missing from one table keeps a null reward. */

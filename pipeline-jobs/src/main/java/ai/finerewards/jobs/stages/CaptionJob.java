@@ -7,20 +7,21 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import ai.finerewards.core.caption.CaptionConfig;
+import ai.finerewards.core.config.ModelCacheConfig;
+import ai.finerewards.core.config.ModelsConfig;
 import ai.finerewards.core.config.PipelineConfigLoader;
-import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.jobs.FineRewardsCli;
 import ai.finerewards.jobs.StageContext;
 import ai.finerewards.jobs.StageJob;
-import ai.finerewards.jobs.caption.CaptionPartition;
 import ai.finerewards.jobs.caption.CaptionSummary;
+import ai.finerewards.jobs.ml.CaptionRewardTransformer;
+import ai.finerewards.jobs.ml.StageTransformer;
 import ai.finerewards.schemas.Tables;
 import com.typesafe.config.Config;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -63,13 +64,17 @@ public final class CaptionJob implements StageJob {
   @Override
   public CommitMarker run(StageContext ctx) {
     CaptionConfig caption = CaptionConfig.from(PipelineConfigLoader.section(ctx.config(), CaptionConfig.SECTION));
-    ModelRuntime runtime = ModelRuntime.from(ctx.config());
     Dataset<Row> samples = ctx.tables().read(Tables.SAMPLES, ctx.round(), Stage.writerOf(Tables.SAMPLES.name()))
-        .select(Arrays.stream(CaptionPartition.INPUT_COLUMNS).map(c -> col(c)).toArray(org.apache.spark.sql.Column[]::new));
+        .select(col("round"), col("prompt_id"), col("sample_idx"), col("prompt"), col("image.bytes").as("image"));
     LongAccumulator promptEmbeddings = ctx.spark().sparkContext().longAccumulator("caption.prompt_embeddings");
-    Dataset<Row> captions = samples
-        .mapPartitions(new CaptionPartition(runtime, caption, Timestamp.from(Instant.now()), promptEmbeddings),
-            CaptionPartition.ENCODER)
+    CaptionRewardTransformer transformer = new CaptionRewardTransformer()
+        .setErrorCol("error")
+        .setPromptEmbeddingsCounter(promptEmbeddings);
+    transformer.setSettings(StageTransformer.settingsOf(ctx.config(), ModelsConfig.SECTION, ModelCacheConfig.SECTION, CaptionConfig.SECTION));
+    Dataset<Row> captions = transformer.transform(samples)
+        .select(col("round"), col("prompt_id"), col("sample_idx"), col("caption"), col("caption_reward"),
+            col("captioner_model_id"), col("clip_model_id"), col("error"),
+            lit(Timestamp.from(Instant.now())).as("created_at"))
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       Row counts = captions.agg(count(lit(1)), count(col("error")), countDistinct(when(col("error").isNull(), col("prompt_id")))).first();

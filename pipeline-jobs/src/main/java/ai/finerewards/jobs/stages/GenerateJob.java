@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sequence;
 
+import ai.finerewards.core.config.ModelCacheConfig;
+import ai.finerewards.core.config.ModelsConfig;
 import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.config.RunConfig;
 import ai.finerewards.core.diffusion.DiffusionComponents;
@@ -25,9 +27,9 @@ import ai.finerewards.core.train.CheckpointStore;
 import ai.finerewards.jobs.FineRewardsCli;
 import ai.finerewards.jobs.StageContext;
 import ai.finerewards.jobs.StageJob;
-import ai.finerewards.jobs.generate.GeneratePartition;
 import ai.finerewards.jobs.generate.LoraInput;
-import ai.finerewards.jobs.generate.SampleRows;
+import ai.finerewards.jobs.ml.ImageGenerationTransformer;
+import ai.finerewards.jobs.ml.StageTransformer;
 import ai.finerewards.jobs.progress.StageProgress;
 import ai.finerewards.jobs.prompts.PromptSource;
 import ai.finerewards.schemas.Tables;
@@ -42,7 +44,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * The generate stage: the round's prompts (PromptSource, committed as {@code prompts}) times N
- * samples each, through the diffusion sampler in one mapPartitions, committed as {@code samples}.
+ * samples each, through the diffusion sampler in one mapPartitions ({@link ImageGenerationTransformer}),
+ * committed as {@code samples}.
  * Round r > 0 generates with the LoRA checkpoint of round r-1 when the train stage wrote one, or
  * with the one {@code generate.lora} names.
  */
@@ -96,7 +99,6 @@ public final class GenerateJob implements StageJob {
   public CommitMarker run(StageContext ctx) {
     // Everything that can be wrong with config, model or checkpoint fails here, before any task.
     GenerateConfig generate = GenerateConfig.from(PipelineConfigLoader.section(ctx.config(), GenerateConfig.SECTION));
-    RunConfig run = RunConfig.from(PipelineConfigLoader.section(ctx.config(), RunConfig.SECTION));
     ModelRuntime runtime = ModelRuntime.from(ctx.config());
     ModelDirectory dir = runtime.directory("diffusion");
     DiffusionModelConfig model = DiffusionModelConfig.from(dir.manifest());
@@ -123,9 +125,15 @@ public final class GenerateJob implements StageJob {
             explode(sequence(lit(0), lit(generate.samplesPerPrompt() - 1))).as("sample_idx"), col("prompt"))
         .repartition(partitions, col("prompt_id"), col("sample_idx"))
         .sortWithinPartitions("prompt_id", "sample_idx");
-    GeneratePartition fn = new GeneratePartition(generate, runtime, run.baseSeed(),
-        lora.map(l -> l.directory().toString()).orElse(null), Timestamp.from(Instant.now()));
-    Dataset<Row> samples = keys.mapPartitions(fn, SampleRows.ENCODER);
+    ImageGenerationTransformer transformer = new ImageGenerationTransformer()
+        .setRound(ctx.round())
+        .setLoraDirectory(lora.map(l -> l.directory().toString()).orElse(""));
+    transformer.setSettings(StageTransformer.settingsOf(ctx.config(), ModelsConfig.SECTION, ModelCacheConfig.SECTION,
+        GenerateConfig.SECTION, RunConfig.SECTION));
+    Dataset<Row> samples = transformer.transform(keys)
+        .select(col("round"), col("prompt_id"), col("sample_idx"), col("prompt"), col("negative_prompt"), col("seed"),
+            col("image"), col("width"), col("height"), col("model_id"), col("lora_checkpoint_id"), col("scheduler"),
+            col("steps"), col("guidance_scale"), col("truncated_tokens"), lit(Timestamp.from(Instant.now())).as("created_at"));
     ctx.spark().sparkContext().setLocalProperty(StageProgress.EXPECTED_ROWS, Long.toString(total)); // for the progress line
     CommitMarker marker;
     try {

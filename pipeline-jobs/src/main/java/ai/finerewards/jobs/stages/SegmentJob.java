@@ -1,14 +1,18 @@
 package ai.finerewards.jobs.stages;
 
-import ai.finerewards.core.config.PipelineConfigLoader;
-import ai.finerewards.core.model.ModelRuntime;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import ai.finerewards.core.config.ModelCacheConfig;
+import ai.finerewards.core.config.ModelsConfig;
 import ai.finerewards.core.run.CommitMarker;
 import ai.finerewards.core.run.Stage;
 import ai.finerewards.core.segment.SegmentConfig;
 import ai.finerewards.jobs.FineRewardsCli;
 import ai.finerewards.jobs.StageContext;
 import ai.finerewards.jobs.StageJob;
-import ai.finerewards.jobs.segment.SegmentPartition;
+import ai.finerewards.jobs.ml.SegmentTransformer;
+import ai.finerewards.jobs.ml.StageTransformer;
 import ai.finerewards.schemas.Tables;
 import com.typesafe.config.Config;
 import java.sql.Timestamp;
@@ -19,7 +23,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * The segment stage: every sample image of the round through SAM automatic masks and CLIP part
- * labels (core's ImageSegmenter, one mapPartitions), committed as {@code segments}.
+ * labels (core's ImageSegmenter, one mapPartitions, through
+ * {@link SegmentTransformer}), committed as {@code segments}.
  */
 public final class SegmentJob implements StageJob {
 
@@ -49,12 +54,15 @@ public final class SegmentJob implements StageJob {
 
   @Override
   public CommitMarker run(StageContext ctx) {
-    SegmentConfig config = SegmentConfig.from(PipelineConfigLoader.section(ctx.config(), SegmentConfig.SECTION));
-    ModelRuntime runtime = ModelRuntime.from(ctx.config());
+    SegmentTransformer transformer = new SegmentTransformer().setErrorCol("error");
+    transformer.setSettings(StageTransformer.settingsOf(ctx.config(), ModelsConfig.SECTION, ModelCacheConfig.SECTION,
+        SegmentConfig.SECTION));
     Dataset<Row> samples = ctx.tables().read(Tables.SAMPLES, ctx.round(), Stage.writerOf(Tables.SAMPLES.name()))
-        .select("round", "prompt_id", "sample_idx", "image");
-    Dataset<Row> segments = samples.mapPartitions(
-        new SegmentPartition(runtime, config, Timestamp.from(Instant.now())), SegmentPartition.ENCODER);
+        .select(col("round"), col("prompt_id"), col("sample_idx"), col("image.bytes").as("image"));
+    Dataset<Row> segments = transformer.transform(samples)
+        .select(col("round"), col("prompt_id"), col("sample_idx"), col("parts"), col("n_parts"),
+            col("segmenter_model_id"), col("clip_model_id"), col("label_vocabulary_id"), col("error"),
+            lit(Timestamp.from(Instant.now())).as("created_at"));
     CommitMarker marker = ctx.tables().overwriteRound(segments, Tables.SEGMENTS, ctx.round(), "segment", ctx.fingerprint());
     Row summary = ctx.tables().read(Tables.SEGMENTS, ctx.round(), "segment")
         .selectExpr("count(*)", "coalesce(sum(n_parts), 0)",
