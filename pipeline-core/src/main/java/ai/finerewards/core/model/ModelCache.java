@@ -55,6 +55,7 @@ public final class ModelCache {
   private final AtomicLong clock = new AtomicLong();
   private final AtomicLong totalLoads = new AtomicLong();
   private final AtomicLong totalEvictions = new AtomicLong();
+  private final AtomicLong totalReleases = new AtomicLong();
   private final AtomicLong overBudgetLoads = new AtomicLong();
 
   /** Guards {@link #resident} and budget decisions. */
@@ -127,7 +128,8 @@ public final class ModelCache {
 
   /**
    * Closes the loaded models whose keys match {@code which}: idle ones now, leased ones when their
-   * last lease closes (unless a new lease is taken meanwhile). Counted and logged as evictions.
+   * last lease closes (unless a new lease is taken meanwhile). Counted as releases, logged as
+   * evictions.
    *
    * @return how many models matched
    */
@@ -147,7 +149,7 @@ public final class ModelCache {
     return n == null ? 0 : n.get();
   }
 
-  /** How many times this JVM has evicted {@code key} (budget or {@link #release}). */
+  /** How many times this JVM has closed {@code key} for the budget or a {@link #release}. */
   public int evictionCount(ModelKey key) {
     AtomicInteger n = evictions.get(key);
     return n == null ? 0 : n.get();
@@ -159,19 +161,20 @@ public final class ModelCache {
     synchronized (budgetLock) {
       bytes = resident.values().stream().mapToLong(Long::longValue).sum();
     }
-    return new Stats(totalLoads.get(), totalEvictions.get(), overBudgetLoads.get(), bytes);
+    return new Stats(totalLoads.get(), totalEvictions.get(), totalReleases.get(), overBudgetLoads.get(), bytes);
   }
 
   /**
    * @param loads models loaded
-   * @param evictions models closed to make room or released ({@link #closeAll} not counted)
+   * @param evictions models closed to make room under the budget
+   * @param releases models closed by {@link #release} ({@link #closeAll} counts in neither)
    * @param overBudgetLoads loads that went ahead over the budget because leased models held it
    * @param residentBytes estimated bytes of the models loaded now, all devices
    */
-  public record Stats(long loads, long evictions, long overBudgetLoads, long residentBytes) {
+  public record Stats(long loads, long evictions, long releases, long overBudgetLoads, long residentBytes) {
     /** What happened between {@code before} and this. */
     public Stats since(Stats before) {
-      return new Stats(loads - before.loads, evictions - before.evictions,
+      return new Stats(loads - before.loads, evictions - before.evictions, releases - before.releases,
           overBudgetLoads - before.overBudgetLoads, residentBytes);
     }
   }
@@ -397,7 +400,7 @@ public final class ModelCache {
       try {
         if (retired != null && leases.isEmpty() && model != null && !closed) {
           synchronized (budgetLock) {
-            evictLocked(retired);
+            evictLocked(retired, true);
           }
         }
       } finally {
@@ -415,7 +418,7 @@ public final class ModelCache {
         retired = reason;
         if (leases.isEmpty()) {
           synchronized (budgetLock) {
-            evictLocked(reason);
+            evictLocked(reason, true);
           }
         }
         return true;
@@ -433,7 +436,7 @@ public final class ModelCache {
         if (model == null || closed || !leases.isEmpty()) {
           return false;
         }
-        evictLocked(reason);
+        evictLocked(reason, false);
         return true;
       } finally {
         lock.unlock();
@@ -441,7 +444,7 @@ public final class ModelCache {
     }
 
     /** Closes the model and logs the eviction; holds this entry's lock and the budget lock. */
-    private void evictLocked(String reason) {
+    private void evictLocked(String reason, boolean released) {
       closed = true;
       entries.remove(key, this);
       try {
@@ -451,7 +454,7 @@ public final class ModelCache {
       }
       resident.merge(key.device(), -size, Long::sum);
       evictions.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      totalEvictions.incrementAndGet();
+      (released ? totalReleases : totalEvictions).incrementAndGet();
       LOG.info("model cache: evicted {} ({}; {}); budget {}, in use {}", key, human(size), reason,
           human(budgetBytes(key.device())), human(resident.getOrDefault(key.device(), 0L)));
     }

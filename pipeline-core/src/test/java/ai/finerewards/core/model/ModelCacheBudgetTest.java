@@ -106,6 +106,7 @@ class ModelCacheBudgetTest {
     use(kept);
     PredictorLease<List<HostTensor>, List<HostTensor>> held = cache.predictor(leased, new TensorTranslator());
     Model heldModel = held.model();
+    ModelCache.Stats before = cache.stats();
     int matched = cache.release(k -> !k.equals(kept.key()) && k.directory().startsWith("test://budget-release-"), "test");
     assertThat(matched).isEqualTo(2);
     assertThat(cache.isLoaded(idle.key())).isFalse();
@@ -115,6 +116,8 @@ class ModelCacheBudgetTest {
     assertThat(heldModel.getNDManager().isOpen()).isFalse();
     assertThat(cache.isLoaded(kept.key())).isTrue();
     assertThat(cache.evictionCount(leased.key())).isEqualTo(1);
+    assertThat(cache.stats().since(before).releases()).isEqualTo(2);
+    assertThat(cache.stats().since(before).evictions()).as("budget evictions").isZero();
   }
 
   @Test
