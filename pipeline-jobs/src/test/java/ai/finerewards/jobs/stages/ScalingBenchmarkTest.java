@@ -31,10 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Sizes: 1x is 4 prompts x 2 samples = 8 images (64x64, 10 DPM-Solver++ steps, the demo's
  * settings otherwise), 2x and 4x double and quadruple the prompts. Every cell runs the stages one
  * after another through the CLI on a fresh run root (rank runs untimed between score and train);
- * the models are loaded and warmed once before the first timed cell. 27 timed cells of 5 stages
- * plus the warm-up take about 5-6 minutes on an idle 2-core machine: the 1x cells are dominated by
- * Spark's fixed costs (job planning, Parquet commit: ~1-2 s per stage), the 4x cells by model work,
- * which is what the table is meant to show.
+ * the models are loaded and warmed once before the first timed cell. Expected run time on an idle
+ * 2-core machine, about 6 minutes: 28 cells x 6 stage runs x about 2 s of Spark's fixed costs (job
+ * planning, fingerprints, Parquet commit), plus about 1 minute of model work (21 x 8 images through
+ * every stage at roughly 9 generated, 12 segmented, 40 captioned images/s per task thread, the
+ * tiny models' earlier figures). Larger sizes would take longer without changing the picture: the
+ * 1x column is dominated by fixed costs, the 4x column increasingly by model work. A smoke run of
+ * one cell took 193 s (warm-up included) at a load average of 17-21.
  *
  * <p>Run (the coordinator, on an idle machine):
  * {@code mvn -B -ntp -o -q -Pbench -pl pipeline-jobs -am test -Dtest=ScalingBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false}.
