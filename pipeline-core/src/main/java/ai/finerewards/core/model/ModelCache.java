@@ -4,7 +4,6 @@ import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.translate.Translator;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -249,14 +248,16 @@ public final class ModelCache {
       long budget = budgetBytes(device);
       long used = resident.getOrDefault(device, 0L);
       if (used + size > budget) {
-        List<Entry> candidates = new ArrayList<>();
+        // Snapshot the use times first: they change under concurrent lease closes, and a sort whose
+        // keys move can fail its own consistency check.
+        List<Map.Entry<Long, Entry>> candidates = new ArrayList<>();
         for (Entry e : entries.values()) {
           if (e != loading && e.key.device().equals(device)) {
-            candidates.add(e);
+            candidates.add(Map.entry(e.lastUsed, e));
           }
         }
-        candidates.sort(Comparator.comparingLong(e -> e.lastUsed));
-        for (Entry e : candidates) {
+        candidates.sort(Map.Entry.comparingByKey());
+        for (Entry e : candidates.stream().map(Map.Entry::getValue).toList()) {
           if (used + size <= budget) {
             break;
           }

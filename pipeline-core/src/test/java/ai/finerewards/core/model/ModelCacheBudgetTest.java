@@ -132,6 +132,37 @@ class ModelCacheBudgetTest {
   }
 
   @Test
+  void concurrentTasksUnderATightBudgetNeitherDeadlockNorLoseModels() throws Exception {
+    cache.setBudget(150 * MB); // room for one of the 100 MiB models at a time when idle
+    List<ModelSpec> specs = List.of(spec("mt-a", 100), spec("mt-b", 100), spec("mt-c", 100), spec("mt-d", 100));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int seed = t;
+        done.add(pool.submit(() -> {
+          java.util.Random random = new java.util.Random(seed);
+          for (int i = 0; i < 40; i++) {
+            use(specs.get(random.nextInt(specs.size())));
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS); // a deadlock fails here
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (ModelSpec s : specs) {
+      assertThat(cache.openLeases(s.key())).isZero();
+    }
+    // Every model closed is subtracted: what stays counted is exactly what is loaded.
+    long loaded = specs.stream().filter(s -> cache.isLoaded(s.key())).count();
+    assertThat(cache.residentBytes("cpu()")).isEqualTo(loaded * 100 * MB);
+  }
+
+  @Test
   void configTakesAutoUnlimitedAndHoconSizesAndRejectsTheRestNamingTheKey() {
     assertThat(budget("auto")).isEqualTo(DeviceMemoryBudget.AUTO);
     assertThat(budget("unlimited")).isEqualTo(DeviceMemoryBudget.UNLIMITED);
