@@ -3,6 +3,7 @@ package ai.finerewards.jobs;
 import ai.finerewards.core.config.ConfigError;
 import ai.finerewards.core.config.PipelineConfigLoader;
 import ai.finerewards.core.config.RunConfig;
+import ai.finerewards.core.model.ModelCache;
 import ai.finerewards.core.model.ModelDirectory;
 import ai.finerewards.core.model.ModelFiles;
 import ai.finerewards.core.model.ModelRuntime;
@@ -212,6 +213,19 @@ public final class StageRunner {
     return out;
   }
 
+  /**
+   * The model cache's loads and evictions of this JVM during the stage: the executors' in local mode;
+   * on a cluster the driver loads nothing and the line is left out (executors log each load and
+   * eviction in one line, see docs/models.md).
+   */
+  private void printModelCache(Stage stage, int round, ModelCache.Stats d) {
+    if (d.loads() > 0 || d.evictions() > 0 || d.releases() > 0) {
+      out.println(stage.cliName() + " round=" + round + ": model cache (this JVM): " + d.loads() + " load(s), "
+          + d.evictions() + " eviction(s)" + (d.releases() > 0 ? ", " + d.releases() + " released" : "")
+          + (d.overBudgetLoads() > 0 ? ", " + d.overBudgetLoads() + " over budget" : ""));
+    }
+  }
+
   /** Runs one stage for one round; with {@code skipIfUnchanged}, an up-to-date output is kept. */
   public CommitMarker runStage(Stage stage, int round, boolean skipIfUnchanged) {
     StageJob job = StageJobs.of(stage);
@@ -237,9 +251,11 @@ public final class StageRunner {
     long interval = config.getDuration("finerewards.jobs.progress-interval", TimeUnit.MILLISECONDS);
     StageProgress progress = new StageProgress(spark.sparkContext(), group, stage.cliName(), stage.outputTable(), round,
         job.expectedRows(inputs), out, interval);
+    ModelCache.Stats cacheBefore = ModelCache.get().stats();
     try {
       CommitMarker marker = job.run(new StageContext(spark, config, round, tables, fingerprint, out));
       progress.finish(marker.rowCount());
+      printModelCache(stage, round, ModelCache.get().stats().since(cacheBefore));
       return marker;
     } finally {
       progress.close();

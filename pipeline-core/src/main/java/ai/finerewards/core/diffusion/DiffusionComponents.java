@@ -50,7 +50,12 @@ public final class DiffusionComponents implements AutoCloseable {
     this.tokenizer = ClipTextTokenizer.forDiffusion(dir.tokenizerFile(), config.tokenizer(), dir.manifest().origin());
     try {
       this.textEncoder = call(TorchScriptModels.spec(dir, "text_encoder", device, dtype, false), translator);
-      this.unet = call(unetSpec(dir, device, dtype, lora), translator);
+      ModelSpec unetSpec = unetSpec(dir, device, dtype, lora);
+      if (lora != null) {
+        // A new checkpoint's UNet supersedes the older rounds' (about 3.4 GB each for SD 1.5).
+        ModelCache.get().release(k -> otherCheckpoint(unetSpec.key(), k), "LoRA of an older checkpoint, superseded by " + lora.id());
+      }
+      this.unet = call(unetSpec, translator);
       this.vaeDecoder = call(TorchScriptModels.spec(dir, "vae_decoder", device, dtype, false), translator);
     } catch (RuntimeException e) {
       close();
@@ -80,7 +85,18 @@ public final class DiffusionComponents implements AutoCloseable {
       var model = base.loader().load(k, d);
       lora.applyTo(model);
       return model;
-    });
+    }, base.sizeBytes());
+  }
+
+  /**
+   * Whether {@code other} is a LoRA UNet of the same base model and device as {@code current} but of
+   * another checkpoint. In a run, generate round r loads round r-1's checkpoint and evaluate walks the
+   * checkpoints in order, so such a UNet is an older round's and is not needed again.
+   */
+  static boolean otherCheckpoint(ModelKey current, ModelKey other) {
+    return other.options().containsKey("lora") && !other.equals(current)
+        && other.directory().equals(current.directory()) && other.component().equals(current.component())
+        && other.device().equals(current.device()) && other.dtype().equals(current.dtype());
   }
 
   private ComponentCall call(ModelSpec spec, NdCallTranslator translator) {
