@@ -193,7 +193,7 @@ def _preprocessing(proc) -> dict:
     }
 
 
-def _components(model, dtype: str) -> dict[str, ComponentSpec]:
+def _components(model, dtype: str, uncached_lm: bool = True) -> dict[str, ComponentSpec]:
     s = model.config.vision_config.image_size
     q = model.config.num_query_tokens
     tc = model.config.text_config
@@ -204,7 +204,7 @@ def _components(model, dtype: str) -> dict[str, ComponentSpec]:
         return [U.tensor_spec(f"{kind}_{part}_{i}", [-1, heads, length, dim], dtype)
                 for i in range(layers) for part in ("key", "value")]
 
-    return {
+    specs = {
         "vision_prefix": ComponentSpec(
             file="vision_prefix.pt",
             inputs=[U.tensor_spec("pixel_values", [-1, 3, s, s], dtype)],
@@ -232,9 +232,12 @@ def _components(model, dtype: str) -> dict[str, ComponentSpec]:
                 "prefill), attention mask all ones, logits of the last position only; present = past + T positions.",
         ),
     }
+    if not uncached_lm:
+        del specs["lm"]
+    return specs
 
 
-def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
+def _trace(model, out_dir: str, atol: float, dtype: torch.dtype, uncached_lm: bool = True):
     s = model.config.vision_config.image_size
     tc = model.config.text_config
     g = U.seeded(21)
@@ -250,8 +253,12 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
         emb3 = et(torch.randint(0, tc.vocab_size, (3, 11), generator=g).to(dev))
     mask3 = torch.ones(3, 11, dtype=torch.int64)
     mask3[1, :4] = 0
-    lm = U.trace_and_verify(LanguageModel(model), (emb, torch.ones(emb.shape[:2], dtype=torch.int64)),
-                            os.path.join(out_dir, "lm.pt"), [(emb3, mask3)], atol)
+    lm = None
+    if uncached_lm:
+        lm = U.trace_and_verify(LanguageModel(model), (emb, torch.ones(emb.shape[:2], dtype=torch.int64)),
+                                os.path.join(out_dir, "lm.pt"), [(emb3, mask3)], atol)
+    elif os.path.exists(os.path.join(out_dir, "lm.pt")):
+        os.remove(os.path.join(out_dir, "lm.pt"))  # a stale file of an earlier export
     lmc = _trace_cached(model, out_dir, atol, emb, emb3)
     return vp, et, lm, lmc
 
@@ -275,12 +282,12 @@ def _trace_cached(model, out_dir: str, atol: float, emb, emb3):
     return U.trace_and_verify(cached, example, os.path.join(out_dir, "lm_cached.pt"), checks, atol)
 
 
-def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens):
+def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens, uncached_lm=True):
     manifest = Manifest(
         family=FAMILY,
         architecture="Blip2ForConditionalGeneration",
         dtype=dtype,
-        components=_components(model, dtype),
+        components=_components(model, dtype, uncached_lm),
         config=json.loads(model.config.to_json_string(use_diff=False)),
         preprocessing=_preprocessing(proc),
         source=source,
@@ -290,8 +297,12 @@ def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens):
 
 
 def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-           trust_remote_code: bool = False, device: str = "cpu", **_opts) -> str:
-    """Export a BLIP-2 (OPT) checkpoint (safetensors) to ``<out>/captioner``."""
+           trust_remote_code: bool = False, device: str = "cpu", uncached_lm: bool = True, **_opts) -> str:
+    """Export a BLIP-2 (OPT) checkpoint (safetensors) to ``<out>/captioner``.
+
+    ``uncached_lm=False`` leaves out ``lm.pt`` (the LM without a KV cache, which Java uses only for
+    directories without ``lm_cached.pt``): it holds a second copy of the LM weights.
+    """
     from transformers import Blip2ForConditionalGeneration, BlipImageProcessor
 
     cfg = U.check_checkpoint(checkpoint, ARCHITECTURES)
@@ -317,10 +328,10 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
         proc = BlipImageProcessor.from_pretrained(checkpoint)
     else:
         proc = _processor_for(model)
-    _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, torch_dt)
+    _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, torch_dt, uncached_lm)
     source = {"checkpoint": os.path.abspath(checkpoint), "weights_sha256": U.weights_sha256(model.state_dict()),
               "tiny": False, "traced_on": str(device)}
-    _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens)
+    _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens, uncached_lm)
     return out_dir
 
 

@@ -273,3 +273,21 @@ def test_manifest_names_the_cached_graph(built):
     names = [t["name"] for t in m["components"]["lm_cached"]["inputs"]]
     assert names == ["inputs_embeds", "past_key_0", "past_value_0", "past_key_1", "past_value_1"]
     assert [t["name"] for t in m["components"]["lm_cached"]["outputs"]][:2] == ["last_logits", "present_key_0"]
+
+
+def test_export_without_the_uncached_lm(checkpoint, tmp_path):
+    (tmp_path / "captioner").mkdir()
+    (tmp_path / "captioner" / "lm.pt").write_bytes(b"stale")
+    from finerewards_export import cli
+
+    assert cli.main(["export", "--family", "captioner", "--checkpoint", str(checkpoint), "--out", str(tmp_path),
+                     "--no-uncached-lm"]) == 0
+    out = tmp_path / "captioner"
+    m = manifest(out)
+    assert "lm" not in m["components"] and "lm_cached" in m["components"] and not (out / "lm.pt").exists()
+    assert "lm.pt" not in m["files"] and "lm_cached.pt" in m["files"]
+    vp, et = (torch.jit.load(str(out / f)) for f in ("vision_prefix.pt", "embed_tokens.pt"))
+    g = golden(COMMITTED_TINY / "captioner", "generate")
+    gen = m["extra"]["generation"] | {"max_new_tokens": 8}
+    got = captioner.greedy_with_cache(vp, et, _cached(out), g["pixel_values"], gen, gen["kv_cache"]["layers"])
+    assert torch.equal(got, g["output_ids"])
