@@ -7,6 +7,7 @@ import ai.djl.translate.TranslateException;
 import ai.finerewards.core.image.RgbImage;
 import ai.finerewards.core.io.HostTensor;
 import ai.finerewards.core.model.KvCache;
+import ai.finerewards.core.model.KvCacheShape;
 import ai.finerewards.core.model.KvStepTranslator;
 import ai.finerewards.core.model.ModelCache;
 import ai.finerewards.core.model.ModelDirectory;
@@ -111,7 +112,7 @@ public final class Blip2Captioner implements AutoCloseable {
           TorchScriptModels.spec(dir, "embed_tokens", device, dtype, false), tensors);
       opened.add(et);
       DataType floatType = "float16".equals(dir.manifest().dtype()) ? DataType.FLOAT16 : DataType.FLOAT32;
-      KvCacheShape kv = useKvCache ? KvCacheShape.fromManifest(dir.manifest()) : null;
+      KvCacheShape kv = useKvCache ? KvCacheShape.fromManifest(dir.manifest(), "generation", "kv_cache") : null;
       PredictorLease<List<HostTensor>, long[]> lm = null;
       PredictorLease<KvStepTranslator.Step, long[]> lmCached = null;
       if (kv != null) {

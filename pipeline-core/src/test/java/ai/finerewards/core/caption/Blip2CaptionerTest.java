@@ -183,7 +183,7 @@ class Blip2CaptionerTest {
     m.getAsJsonObject("extra").getAsJsonObject("generation").getAsJsonObject("kv_cache").addProperty("layers", 3);
     ai.finerewards.core.model.ModelManifest manifest =
         ai.finerewards.core.model.ModelManifest.parse(m.toString(), "x/manifest.json");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> KvCacheShape.fromManifest(manifest))
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ai.finerewards.core.model.KvCacheShape.fromManifest(manifest, "generation", "kv_cache"))
         .hasMessageContaining("x/manifest.json").hasMessageContaining("'lm_cached' has 5 inputs and 5 outputs")
         .hasMessageContaining("layers = 3 needs 7");
   }
