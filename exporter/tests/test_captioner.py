@@ -186,6 +186,9 @@ def test_committed_files_run_on_cuda():
     p, g = golden(d, "prefix"), golden(d, "lm")
     assert max_diff(on_cuda(d / "vision_prefix.pt", p["pixel_values"]), p["prefix_embeds"]) <= 1e-4
     assert max_diff(on_cuda(d / "lm.pt", g["inputs_embeds"], g["padded_attention_mask"]), g["padded_logits"]) <= 1e-4
+    c = golden(d, "lm_cached")
+    past = [c[f"past_{p}_{i}"] for i in range(2) for p in ("key", "value")]
+    assert max_diff(on_cuda(d / "lm_cached.pt", c["inputs_embeds"], *past)[0], c["last_logits"]) <= 1e-4
 
 
 def test_checkpoint_with_tied_lm_head_omitted(tmp_path, model):

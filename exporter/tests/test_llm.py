@@ -143,6 +143,9 @@ def test_committed_files_run_on_cuda():
     d = COMMITTED_TINY / "llm"
     g = golden(d, "logits")
     assert max_diff(on_cuda(d / "lm.pt", g["input_ids"], g["attention_mask"]), g["logits"]) <= 1e-4
+    c = golden(d, "lm_cached")
+    out = on_cuda(d / "lm_cached.pt", c["input_ids"], *_past(c, 2))
+    assert max_diff(out[0], c["last_logits"]) <= 1e-4
 
 
 def test_goldens_are_not_vacuous():
