@@ -93,6 +93,41 @@ class KvCacheTest {
     }
   }
 
+  /**
+   * The golden step's logits through the cache equal lm.pt's on the whole sequence (golden
+   * {@code uncached_last_logits}). Both are the same float32 sums blocked differently: each of the
+   * 2 layers moves a value by a few ulps (logits below 4 here, ulp 4.8e-7 at most), so one forward
+   * stays within ~10 ulps (largest logit 3.63); 1e-5 is the one-forward budget of
+   * ExportedModelsLoadTest. Measured with the surefire pins: 1.3e-6.
+   */
+  @Test
+  void cachedStepLogitsEqualTheUncachedForward() throws Exception {
+    ModelDirectory d = dir();
+    Safetensors step = Safetensors.read(d.localPath().resolve("golden/lm_cached.safetensors"));
+    try (PredictorLease<KvLogitsTranslator.Call, HostTensor> p = ModelCache.get().predictor(
+        TorchScriptModels.spec(d, "lm_cached", Device.cpu(), "auto", false), KvLogitsTranslator.forDtype("float32"));
+        KvCache cache = KvCache.empty(p, 2, 2, 4, 8, DataType.FLOAT32)) {
+      List<NDArray> past = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        for (String part : List.of("key", "value")) {
+          past.add(TensorTranslator.toNd(p.model().getNDManager(), step.tensor("past_" + part + "_" + i),
+              DataType.FLOAT32));
+        }
+      }
+      cache.advance(new ai.djl.ndarray.NDList(past));
+      long before = cache.length();
+      float[] got = p.predict(new KvLogitsTranslator.Call(step.tensor("inputs_embeds"), cache, false)).floats();
+      assertThat(cache.length()).as("a call without advance leaves the cache as it was").isEqualTo(before);
+      float[] want = step.tensor("uncached_last_logits").floats();
+      float worst = 0;
+      for (int k = 0; k < want.length; k++) {
+        worst = Math.max(worst, Math.abs(got[k] - want[k]));
+      }
+      System.out.printf("captioner cached step vs uncached forward: max |diff| %.3g%n", worst);
+      assertThat(worst).isLessThanOrEqualTo(1e-5f);
+    }
+  }
+
   @Test
   void closedRunsFreeTheirCaches() throws Exception {
     ModelDirectory d = dir();
