@@ -71,9 +71,17 @@ class KvCacheTest {
       long[] ids = p.predict(new KvStepTranslator.Step(column, cache));
       assertThat(cache.length()).isEqualTo(t + 1);
       assertThat(first).allMatch(NDArray::isReleased);
-      // The golden's past is this prefill plus the first generated token, not what this cache
-      // holds, so only the step on the golden past below must give the golden ids.
-      assertThat(ids).hasSize(rows);
+      // The step's ids equal a prefill over the whole t + 1 positions from an empty cache.
+      int h = (int) embeds.shape()[2];
+      float[] whole = new float[rows * (t + 1) * h];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(embeds.floats(), r * t * h, whole, r * (t + 1) * h, t * h);
+        System.arraycopy(column.floats(), r * h, whole, (r * (t + 1) + t) * h, h);
+      }
+      try (KvCache fresh = KvCache.empty(p, rows, 2, 4, 8, DataType.FLOAT32)) {
+        assertThat(ids).containsExactly(
+            p.predict(new KvStepTranslator.Step(HostTensor.ofFloats(whole, rows, t + 1, h), fresh)));
+      }
     }
     try (PredictorLease<KvStepTranslator.Step, long[]> p = ModelCache.get().predictor(
         TorchScriptModels.spec(d, "lm_cached", Device.cpu(), "auto", false), KvStepTranslator.forDtype("float32"));
