@@ -7,7 +7,13 @@ Output ``<out>/captioner/``:
   embedding matrix, to embed BOS and each generated token; a TorchScript file so Java loads every
   component the same way);
 - ``lm.pt``: (inputs_embeds [B, T, H], attention_mask [B, T] int64) -> logits [B, T, V], the OPT
-  forward without a KV cache (positions come from the attention mask inside OPT);
+  forward without a KV cache (positions come from the attention mask inside OPT); kept for readers
+  of model directories exported before ``lm_cached.pt`` existed;
+- ``lm_cached.pt``: (inputs_embeds [B, T, H], past_key_0, past_value_0, ... [B, heads, P, head_dim])
+  -> (last_logits [B, V], present_key_0, present_value_0, ... [B, heads, P + T, head_dim]): the OPT
+  forward with a KV cache. One graph serves both phases: the prefill is the call with P = 0 (empty
+  past tensors), a decode step the call with T = 1. One graph rather than a prefill and a step file,
+  so the LM weights are stored and loaded once (manifest ``extra.generation.kv_cache``);
 - ``tokenizer.json``, ``manifest.json`` (generation protocol, special ids, BlipImageProcessor steps),
   and for the tiny model ``golden/``.
 """
@@ -74,6 +80,54 @@ class LanguageModel(nn.Module):
                        return_dict=False)[0]
 
 
+class CachedLanguageModel(nn.Module):
+    """(inputs_embeds [B, T, H], past_key_0, past_value_0, ...) -> (last_logits [B, V], present_key_0,
+    present_value_0, ...): OPT with a KV cache, one (key, value) pair of [B, heads, P, head_dim] per layer.
+
+    The attention mask is all ones (captions are never padded: every row of a batch has the same
+    length) and OPT derives positions P .. P+T-1 from it. Only the last position goes through
+    lm_head: greedy decoding reads nothing else, and for a 32-query prefix that saves 32 lm_head rows.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self.decoder = model.language_model.model.decoder
+        self.lm_head = model.language_model.lm_head
+
+    def forward(self, inputs_embeds, *past):
+        pairs = tuple((past[2 * i], past[2 * i + 1]) for i in range(len(past) // 2))
+        hidden, present = self.decoder(inputs_embeds=inputs_embeds, past_key_values=pairs, use_cache=True,
+                                       return_dict=False)[:2]
+        logits = self.lm_head(hidden[:, -1])
+        return (logits,) + tuple(t for kv in present for t in kv)
+
+
+def _kv_shape(model) -> tuple[int, int, int]:
+    """(layers, heads, head_dim) of the OPT language model's KV cache."""
+    tc = model.config.text_config
+    return int(tc.num_hidden_layers), int(tc.num_attention_heads), int(tc.hidden_size // tc.num_attention_heads)
+
+
+def empty_past(model, batch: int, dtype=torch.float32, device="cpu") -> tuple[torch.Tensor, ...]:
+    """The prefill's past: 2 * layers tensors [B, heads, 0, head_dim]."""
+    layers, heads, dim = _kv_shape(model)
+    return tuple(torch.zeros(batch, heads, 0, dim, dtype=dtype, device=device) for _ in range(2 * layers))
+
+
+def _kv_cache_spec(model) -> dict:
+    layers, heads, dim = _kv_shape(model)
+    return {
+        "component": "lm_cached",
+        "layers": layers,
+        "heads": heads,
+        "head_dim": dim,
+        "loop": "prefill: last_logits, present = lm_cached(concat(prefix, embed_tokens([bos])), 2*layers empty "
+                "[B, heads, 0, head_dim] tensors); then per step: next = argmax(last_logits) (finished rows emit "
+                "pad_token_id), last_logits, present = lm_cached(embed_tokens(next)[:, None], *present). Same ids "
+                "as the uncached loop; the cache keeps every row, so the batch stays unpadded and rectangular.",
+    }
+
+
 def _ids(value) -> list[int]:
     if value is None:
         return []
@@ -109,6 +163,7 @@ def _generation(model, max_new_tokens: int) -> dict:
         "decode": "tokenizer.decode(ids, skip_special_tokens=True).strip()",
         "min_length": 0,
         "other_generation_settings": unusual,
+        "kv_cache": _kv_cache_spec(model),
     }
 
 
@@ -138,12 +193,18 @@ def _preprocessing(proc) -> dict:
     }
 
 
-def _components(model, dtype: str) -> dict[str, ComponentSpec]:
+def _components(model, dtype: str, uncached_lm: bool = True) -> dict[str, ComponentSpec]:
     s = model.config.vision_config.image_size
     q = model.config.num_query_tokens
     tc = model.config.text_config
     h = tc.word_embed_proj_dim if getattr(tc, "word_embed_proj_dim", None) else tc.hidden_size
-    return {
+    layers, heads, dim = _kv_shape(model)
+
+    def kv(kind, length):
+        return [U.tensor_spec(f"{kind}_{part}_{i}", [-1, heads, length, dim], dtype)
+                for i in range(layers) for part in ("key", "value")]
+
+    specs = {
         "vision_prefix": ComponentSpec(
             file="vision_prefix.pt",
             inputs=[U.tensor_spec("pixel_values", [-1, 3, s, s], dtype)],
@@ -163,10 +224,20 @@ def _components(model, dtype: str) -> dict[str, ComponentSpec]:
             outputs=[U.tensor_spec("logits", [-1, -1, tc.vocab_size], dtype)],
             doc="OPT forward without KV cache; attention_mask 1 = token, 0 = left padding (positions from the mask).",
         ),
+        "lm_cached": ComponentSpec(
+            file="lm_cached.pt",
+            inputs=[U.tensor_spec("inputs_embeds", [-1, -1, h], dtype)] + kv("past", -1),
+            outputs=[U.tensor_spec("last_logits", [-1, tc.vocab_size], dtype)] + kv("present", -1),
+            doc="OPT forward with a KV cache: past key/value pairs [B, heads, P, head_dim] per layer (P = 0 for the "
+                "prefill), attention mask all ones, logits of the last position only; present = past + T positions.",
+        ),
     }
+    if not uncached_lm:
+        del specs["lm"]
+    return specs
 
 
-def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
+def _trace(model, out_dir: str, atol: float, dtype: torch.dtype, uncached_lm: bool = True):
     s = model.config.vision_config.image_size
     tc = model.config.text_config
     g = U.seeded(21)
@@ -182,17 +253,41 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
         emb3 = et(torch.randint(0, tc.vocab_size, (3, 11), generator=g).to(dev))
     mask3 = torch.ones(3, 11, dtype=torch.int64)
     mask3[1, :4] = 0
-    lm = U.trace_and_verify(LanguageModel(model), (emb, torch.ones(emb.shape[:2], dtype=torch.int64)),
-                            os.path.join(out_dir, "lm.pt"), [(emb3, mask3)], atol)
-    return vp, et, lm
+    lm = None
+    if uncached_lm:
+        lm = U.trace_and_verify(LanguageModel(model), (emb, torch.ones(emb.shape[:2], dtype=torch.int64)),
+                                os.path.join(out_dir, "lm.pt"), [(emb3, mask3)], atol)
+    elif os.path.exists(os.path.join(out_dir, "lm.pt")):
+        os.remove(os.path.join(out_dir, "lm.pt"))  # a stale file of an earlier export
+    lmc = _trace_cached(model, out_dir, atol, emb, emb3)
+    return vp, et, lm, lmc
 
 
-def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens):
+def _trace_cached(model, out_dir: str, atol: float, emb, emb3):
+    """Trace lm_cached.pt and check it on a prefill (P = 0, T > 1) and on decode steps (T = 1) of other batch
+    sizes and past lengths: the one graph must serve both phases.
+
+    The example has T = 2 and P > 0 because transformers' mask code branches in Python on both (a causal
+    mask only when T > 1, the past's zero columns only when P > 0), and a trace keeps the branches its
+    example took. With both taken, T = 1 gets a 1 x 1 causal mask of 0 and P = 0 a concat of nothing:
+    the same scores as transformers' own path, since adding 0.0 changes no float."""
+    cached = CachedLanguageModel(model)
+    dev, dt = emb.device, emb.dtype
+    with torch.no_grad():
+        past = cached(emb[:, :-2], *empty_past(model, emb.shape[0], dt, dev))[1:]
+        past3 = cached(emb3[:, :6], *empty_past(model, 3, dt, dev))[1:]
+    example = (emb[:, -2:], *past)
+    checks = [(emb3, *empty_past(model, 3, dt, dev)), (emb3[:, 6:7], *past3),
+              (emb[:1, :3], *empty_past(model, 1, dt, dev)), (emb[:, -1:], *past)]
+    return U.trace_and_verify(cached, example, os.path.join(out_dir, "lm_cached.pt"), checks, atol)
+
+
+def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens, uncached_lm=True):
     manifest = Manifest(
         family=FAMILY,
         architecture="Blip2ForConditionalGeneration",
         dtype=dtype,
-        components=_components(model, dtype),
+        components=_components(model, dtype, uncached_lm),
         config=json.loads(model.config.to_json_string(use_diff=False)),
         preprocessing=_preprocessing(proc),
         source=source,
@@ -202,8 +297,12 @@ def _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens):
 
 
 def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-           trust_remote_code: bool = False, device: str = "cpu", **_opts) -> str:
-    """Export a BLIP-2 (OPT) checkpoint (safetensors) to ``<out>/captioner``."""
+           trust_remote_code: bool = False, device: str = "cpu", uncached_lm: bool = True, **_opts) -> str:
+    """Export a BLIP-2 (OPT) checkpoint (safetensors) to ``<out>/captioner``.
+
+    ``uncached_lm=False`` leaves out ``lm.pt`` (the LM without a KV cache, which Java uses only for
+    directories without ``lm_cached.pt``): it holds a second copy of the LM weights.
+    """
     from transformers import Blip2ForConditionalGeneration, BlipImageProcessor
 
     cfg = U.check_checkpoint(checkpoint, ARCHITECTURES)
@@ -229,10 +328,10 @@ def export(checkpoint: str, out: str, dtype: str = "float32", max_new_tokens: in
         proc = BlipImageProcessor.from_pretrained(checkpoint)
     else:
         proc = _processor_for(model)
-    _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, torch_dt)
+    _trace(model, out_dir, 1e-4 if torch_dt == torch.float32 else 5e-2, torch_dt, uncached_lm)
     source = {"checkpoint": os.path.abspath(checkpoint), "weights_sha256": U.weights_sha256(model.state_dict()),
               "tiny": False, "traced_on": str(device)}
-    _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens)
+    _write_manifest(model, proc, out_dir, dtype, source, max_new_tokens, uncached_lm)
     return out_dir
 
 
@@ -290,12 +389,12 @@ def build_tiny(out: str) -> str:
     model, tok = tiny_model()
     save_tokenizer(tok, out_dir)
     proc = _processor_for(model)
-    vp, et, lm = _trace(model, out_dir, 1e-5, torch.float32)
+    vp, et, lm, lmc = _trace(model, out_dir, 1e-5, torch.float32)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
               "traced_on": "cpu",
               "seed": TINY_SEED}
     _write_manifest(model, proc, out_dir, "float32", source, TINY_MAX_NEW_TOKENS)
-    write_goldens(model, tok, proc, os.path.join(out_dir, "golden"), vp, et, lm)
+    write_goldens(model, tok, proc, os.path.join(out_dir, "golden"), vp, et, lm, lmc)
     return out_dir
 
 
@@ -320,7 +419,55 @@ def greedy_with_components(vp, et, lm, pixel_values, gen: dict) -> torch.Tensor:
     return out
 
 
-def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
+def _cached_step_case(model, lm_in, ids, et, lmc) -> dict:
+    """A golden step of lm_cached.pt: past from the eager cached model on prefix + bos + ids[:, 1]."""
+    layers = _kv_shape(model)[0]
+    eager = CachedLanguageModel(model)
+    with torch.no_grad():
+        seq = torch.cat([lm_in, et(ids[:, 1:2])], dim=1)
+        past = eager(seq, *empty_past(model, seq.shape[0]))[1:]
+        step = et(ids[:, 2:3])
+        res = eager(step, *past)
+        full = LanguageModel(model)(torch.cat([seq, step], dim=1), torch.ones(seq.shape[0], seq.shape[1] + 1,
+                                                                               dtype=torch.int64))[:, -1]
+        d = max(U.max_abs_diff(lmc(step, *past)[0], res[0]), U.max_abs_diff(res[0], full))
+        if d > 1e-5:
+            raise ExportError(f"lm_cached.pt's step logits differ from eager / the uncached forward by {d:.3g}")
+    tensors = {"inputs_embeds": (step, "embed_tokens(ids[:, 2:3]) of the `generate` ids: [B, 1, H]")}
+    for i in range(layers):
+        for part, k in (("key", 2 * i), ("value", 2 * i + 1)):
+            tensors[f"past_{part}_{i}"] = (past[k].contiguous(), f"layer {i} {part}s of the {seq.shape[1]} earlier positions")
+    tensors["last_logits"] = (res[0], "output [B, V]")
+    for i in range(layers):
+        for part, k in (("key", 2 * i), ("value", 2 * i + 1)):
+            tensors[f"present_{part}_{i}"] = (res[1 + k], f"layer {i} {part}s, one position longer")
+    tensors["uncached_last_logits"] = (full, "lm.pt(whole sequence, ones)[:, -1], the same logits without the cache")
+    return tensors
+
+
+def greedy_with_cache(vp, et, lmc, pixel_values, gen: dict, layers: int) -> torch.Tensor:
+    """The manifest's generation protocol with the KV cache (``extra.generation.kv_cache``; what Java runs)."""
+    with torch.no_grad():
+        prefix = vp(pixel_values)
+        b, _, h = prefix.shape
+        out = torch.full((b, 1), gen["bos_token_id"], dtype=torch.int64)
+        kv = gen["kv_cache"]
+        empty = tuple(torch.zeros(b, kv["heads"], 0, kv["head_dim"], dtype=prefix.dtype) for _ in range(2 * layers))
+        res = lmc(torch.cat([prefix, et(out)], dim=1), *empty)
+        done = torch.zeros(b, dtype=torch.bool)
+        eos = torch.tensor(gen["eos_token_ids"], dtype=torch.int64)
+        for _ in range(gen["max_new_tokens"]):
+            nxt = res[0].argmax(-1)
+            nxt = torch.where(done, torch.full_like(nxt, gen["pad_token_id"]), nxt)
+            out = torch.cat([out, nxt[:, None]], dim=1)
+            done = done | torch.isin(nxt, eos)
+            if done.all():
+                break
+            res = lmc(et(nxt[:, None]), *res[1:])
+    return out
+
+
+def write_goldens(model, tok, proc, golden_dir, vp, et, lm, lmc):
     gw = U.GoldenWriter(golden_dir, "Captioner (tiny BLIP-2 OPT) golden data",
                         "Computed with transformers 4.46.3 Blip2ForConditionalGeneration / BlipImageProcessor "
                         "(eager attention, float32).")
@@ -350,6 +497,12 @@ def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
     if not torch.equal(ours, ids):
         raise ExportError(f"the manifest's greedy protocol on the exported components gives {ours.tolist()}, "
                           f"transformers generate gives {ids.tolist()}")
+    layers = gen["kv_cache"]["layers"]
+    for what, g2 in (("", gen), (" (eos = the first generated token)", gen | {"eos_token_ids": [int(ids[0, 1])]})):
+        cached, plain = greedy_with_cache(vp, et, lmc, pix, g2, layers), greedy_with_components(vp, et, lm, pix, g2)
+        if not torch.equal(cached, plain):
+            raise ExportError(f"the cached greedy protocol{what} gives {cached.tolist()}, the uncached {plain.tolist()}")
+    step_case = _cached_step_case(model, lm_in, ids, et, lmc)
     captions = [tok.decode(r, skip_special_tokens=True).strip() for r in ids.tolist()]
     # Random weights never say "\n": rerun with eos set to a token only row 0 generates, so the golden
     # also covers the early stop of one row and the padding of a finished row.
@@ -376,6 +529,10 @@ def write_goldens(model, tok, proc, golden_dir, vp, et, lm):
              "logits": (lm_logits, "lm.pt output [2, Q+1, V]"),
              "padded_attention_mask": (pad_mask, "row 1 has 0 at positions 0 and 1"),
              "padded_logits": (pad_logits, "lm.pt(inputs_embeds, padded_attention_mask)")})
+    gw.case("lm_cached", "lm_cached.pt on the third decode step of the `generate` case: the past holds the prefill "
+            "(prefix + bos) and the first generated token; inputs_embeds is the second generated token's embedding. "
+            "last_logits equals the uncached lm.pt's last-position logits on the whole sequence within 1e-5 "
+            "(`uncached_last_logits`).", step_case)
     gw.case("generate", "transformers generate(pixel_values, do_sample=False, num_beams=1, "
             f"max_new_tokens={TINY_MAX_NEW_TOKENS}) on the `preprocess` pixel_values; reproduced by "
             "captioner.greedy_with_components on the TorchScript files following manifest extra.generation.",

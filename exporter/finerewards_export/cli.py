@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="cpu", help="device to trace on; traced files only run on this device type")
     e.add_argument("--state-dict", help="clip: a fine-tuned CLIP state dict file to load (e.g. HPS v1)")
     e.add_argument("--max-new-tokens", type=int, help="captioner: greedy caption length written to the manifest")
+    e.add_argument("--no-uncached-lm", dest="uncached_lm", action="store_false", default=None,
+                   help="captioner: leave out lm.pt (the LM without KV cache, a second copy of its weights); "
+                        "lm_cached.pt is always written")
     e.add_argument(
         "--trust-remote-code",
         action="store_true",
@@ -69,7 +72,7 @@ def _export(args) -> int:
         n for n, p in inspect.signature(module.export).parameters.items()
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     }
-    for key in ("lora_rank", "dtype", "state_dict", "max_new_tokens"):
+    for key in ("lora_rank", "dtype", "state_dict", "max_new_tokens", "uncached_lm"):
         value = getattr(args, key)
         if value is None:
             continue

@@ -1,6 +1,8 @@
 """LLM (``LlamaForCausalLM``, reference Vicuna-7B v1.5): ids and attention mask to next-token logits.
 
-Output ``<out>/llm/``: ``lm.pt``, ``tokenizer.json``, ``manifest.json`` (Vicuna v1.1 chat template,
+Output ``<out>/llm/``: ``lm.pt``, ``lm_cached.pt`` (the same forward for unpadded rows with a KV
+cache, so the scorer runs the chat prefix all questions share once and then only each question's
+own tokens; manifest ``extra.kv_cache``), ``tokenizer.json``, ``manifest.json`` (Vicuna v1.1 chat template,
 the answer token ids of "1", "2", "3", the padding convention) and for the tiny model ``golden/``.
 
 Padding convention: LEFT padding. ``lm.pt`` derives position ids from the attention mask exactly as
@@ -61,6 +63,51 @@ class CausalLM(nn.Module):
         return mask.masked_fill(~allowed, torch.finfo(dtype).min)[:, None]
 
 
+class CachedCausalLM(nn.Module):
+    """(input_ids [B, T] int64, past_key_0, past_value_0, ...) -> (last_logits [B, V], present_key_0,
+    present_value_0, ...): unpadded rows continuing a KV cache of P positions ([B, kv_heads, P, head_dim]
+    per layer; P = 0 for the first call). Positions are P .. P+T-1, as for the same row run whole.
+    Only the last position goes through lm_head: the scorer reads nothing else.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model.model
+        self.lm_head = model.lm_head
+
+    def forward(self, input_ids, *past):
+        pairs = tuple((past[2 * i], past[2 * i + 1]) for i in range(len(past) // 2))
+        out = self.model(input_ids=input_ids, past_key_values=pairs, use_cache=True, return_dict=False)
+        hidden, present = out[0], out[1]
+        return (self.lm_head(hidden[:, -1]),) + tuple(t for kv in present for t in kv)
+
+
+def _kv_shape(cfg) -> tuple[int, int, int]:
+    """(layers, key/value heads, head_dim) of the LLaMA KV cache."""
+    heads = int(cfg.num_attention_heads)
+    kv_heads = int(getattr(cfg, "num_key_value_heads", None) or heads)
+    return int(cfg.num_hidden_layers), kv_heads, int(getattr(cfg, "head_dim", None) or cfg.hidden_size // heads)
+
+
+def empty_past(cfg, batch: int, dtype=torch.float32, device="cpu") -> tuple[torch.Tensor, ...]:
+    layers, heads, dim = _kv_shape(cfg)
+    return tuple(torch.zeros(batch, heads, 0, dim, dtype=dtype, device=device) for _ in range(2 * layers))
+
+
+def _kv_cache_spec(cfg) -> dict:
+    layers, heads, dim = _kv_shape(cfg)
+    return {
+        "component": "lm_cached",
+        "layers": layers,
+        "heads": heads,
+        "head_dim": dim,
+        "how": "unpadded rows only. prefix: _, past = lm_cached(prefix_ids [1, P], 2*layers empty [1, heads, 0, "
+               "head_dim] tensors); then for any ids that start with prefix_ids: last_logits = lm_cached(ids[P:], "
+               "*past)[0] equals lm.pt(ids, ones)[:, -1] within float32 rounding (another summation blocking). "
+               "The past is not modified, so one prefix serves every question.",
+    }
+
+
 def answer_tokens(tok) -> dict:
     """How the answers "1", "2", "3" continue an encoded chat prompt, as the tokenizer.json encodes them.
 
@@ -114,7 +161,14 @@ def _chat(tok, bos_id, eos_id, pad_id) -> dict:
     }
 
 
-def _components(vocab: int, dtype: str) -> dict[str, ComponentSpec]:
+def _components(cfg, dtype: str) -> dict[str, ComponentSpec]:
+    vocab = cfg.vocab_size
+    layers, heads, dim = _kv_shape(cfg)
+
+    def kv(kind):
+        return [U.tensor_spec(f"{kind}_{part}_{i}", [-1, heads, -1, dim], dtype)
+                for i in range(layers) for part in ("key", "value")]
+
     return {
         "lm": ComponentSpec(
             file="lm.pt",
@@ -122,7 +176,14 @@ def _components(vocab: int, dtype: str) -> dict[str, ComponentSpec]:
             outputs=[U.tensor_spec("logits", [-1, -1, vocab], dtype)],
             doc="Full forward without a KV cache. attention_mask: 1 = token, 0 = padding (left). "
                 "Position ids come from the mask (cumsum - 1). Logits at padding positions are meaningless.",
-        )
+        ),
+        "lm_cached": ComponentSpec(
+            file="lm_cached.pt",
+            inputs=[U.tensor_spec("input_ids", [-1, -1], "int64")] + kv("past"),
+            outputs=[U.tensor_spec("last_logits", [-1, vocab], dtype)] + kv("present"),
+            doc="Forward of unpadded rows continuing a KV cache (past [B, kv_heads, P, head_dim] per layer, P = 0 "
+                "for a first call): positions P..P+T-1, logits of the last position; present = past + T positions.",
+        ),
     }
 
 
@@ -138,7 +199,25 @@ def _trace(model, out_dir: str, atol: float, vocab: int, pad_id: int):
     wide_mask[0, :9] = 0
     wide_mask[2, :1] = 0
     checks = [(single, torch.ones_like(single)), (wide, wide_mask)]
-    return U.trace_and_verify(CausalLM(model), (ids, mask), os.path.join(out_dir, "lm.pt"), checks, atol)
+    lm = U.trace_and_verify(CausalLM(model), (ids, mask), os.path.join(out_dir, "lm.pt"), checks, atol)
+    return lm, _trace_cached(model, out_dir, atol, single, wide)
+
+
+def _trace_cached(model, out_dir, atol, single, wide):
+    """lm_cached.pt, traced on T = 2 new positions after P > 0 (transformers branches in Python on T == 1 for
+    its causal mask, and a trace keeps the branch its example took; the T > 1 branch is also right for T = 1),
+    checked on first calls (P = 0) and on other batch sizes, past lengths and T = 1."""
+    cached = CachedCausalLM(model)
+    cfg = model.config
+    dev = next(model.parameters()).device
+    dt = next(model.parameters()).dtype
+    with torch.no_grad():
+        past = cached(single[:, :5].to(dev), *empty_past(cfg, 1, dt, dev))[1:]
+        past3 = cached(wide[:, :9].to(dev), *empty_past(cfg, 3, dt, dev))[1:]
+    example = (single[:, 5:7], *past)
+    checks = [(wide, *empty_past(cfg, 3, dt, dev)), (wide[:, 9:10], *past3), (wide[:, 9:], *past3),
+              (single[:, 5:6], *past)]
+    return U.trace_and_verify(cached, example, os.path.join(out_dir, "lm_cached.pt"), checks, atol)
 
 
 def _write_manifest(model, tok, out_dir, dtype, source, pad_id):
@@ -147,11 +226,11 @@ def _write_manifest(model, tok, out_dir, dtype, source, pad_id):
         family=FAMILY,
         architecture="LlamaForCausalLM",
         dtype=dtype,
-        components=_components(cfg.vocab_size, dtype),
+        components=_components(cfg, dtype),
         config=json.loads(cfg.to_json_string(use_diff=False)),
         preprocessing={"chat": _chat(tok, cfg.bos_token_id, cfg.eos_token_id, pad_id)},
         source=source,
-        extra={"max_position_embeddings": int(cfg.max_position_embeddings)},
+        extra={"max_position_embeddings": int(cfg.max_position_embeddings), "kv_cache": _kv_cache_spec(cfg)},
     )
     write_manifest(out_dir, manifest)
 
@@ -221,12 +300,12 @@ def build_tiny(out: str) -> str:
     model, tok = tiny_model()
     save_tokenizer(tok, out_dir)
     pad_id = _pad_id(model.config, tok)
-    lm_ts = _trace(model, out_dir, 1e-5, model.config.vocab_size, pad_id)
+    lm_ts, cached_ts = _trace(model, out_dir, 1e-5, model.config.vocab_size, pad_id)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
               "traced_on": "cpu",
               "seed": TINY_SEED}
     _write_manifest(model, tok, out_dir, "float32", source, pad_id)
-    write_goldens(model, tok, pad_id, os.path.join(out_dir, "golden"), lm_ts)
+    write_goldens(model, tok, pad_id, os.path.join(out_dir, "golden"), lm_ts, cached_ts)
     return out_dir
 
 
@@ -237,7 +316,7 @@ def left_pad(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Te
     return ids, mask
 
 
-def write_goldens(model, tok, pad_id, golden_dir, lm_ts):
+def write_goldens(model, tok, pad_id, golden_dir, lm_ts, cached_ts):
     gw = U.GoldenWriter(golden_dir, "LLM (tiny LLaMA) golden data",
                         "Computed with transformers 4.46.3 LlamaForCausalLM (eager attention, float32), position "
                         "ids from the attention mask as in `generate`.")
@@ -278,4 +357,29 @@ def write_goldens(model, tok, pad_id, golden_dir, lm_ts):
              "expected_score": (expected, "sum_k k * digit_probs[k], a reference for the scorer; in [1, 3]")},
             {"labels": list(ANSWER_LABELS), "token_ids": digit_ids},
             {"labels": "answer labels, columns of the tensors", "token_ids": "manifest chat.answer.token_ids"})
+    # The prefix the two golden rows share (the chat template up to the question), as the scorer caches it.
+    shared = 0
+    while shared < min(map(len, rows)) - 1 and rows[0][shared] == rows[1][shared]:
+        shared += 1
+    if shared < 2:
+        raise ExportError(f"the golden chat rows share only {shared} leading ids; expected the chat template's prefix")
+    prefix = torch.tensor([rows[0][:shared - 1]])
+    rest = torch.tensor([rows[0][shared - 1:]])
+    cached = CachedCausalLM(model)
+    with torch.no_grad():
+        past = cached(prefix, *empty_past(model.config, 1))[1:]
+        res = cached(rest, *past)
+        d = max(U.max_abs_diff(cached_ts(rest, *past)[0], res[0]), U.max_abs_diff(res[0], single_last[:1]))
+        if d > 1e-5:
+            raise ExportError(f"lm_cached.pt differs from eager / the uncached row by {d:.3g} on the golden row")
+    layers = _kv_shape(model.config)[0]
+    tensors = {"input_ids": (rest, f"ids[{shared - 1}:] of row 0 of the `logits` case: its own tokens after the prefix")}
+    for i in range(layers):
+        for part, k in (("key", 2 * i), ("value", 2 * i + 1)):
+            tensors[f"past_{part}_{i}"] = (past[k].contiguous(), f"layer {i} {part}s of the {shared - 1} prefix ids")
+            tensors[f"present_{part}_{i}"] = (res[1 + k], f"layer {i} {part}s of the whole row")
+    tensors["last_logits"] = (res[0], "output [1, V]; equals last_logits_unpadded[0] of `logits` within 1e-5")
+    gw.case("lm_cached", "lm_cached.pt on golden row 0 split after the prefix both golden rows share (less one "
+            "id, so the split never falls inside a merged token): the past holds the prefix, input_ids the rest.",
+            tensors, {"prefix_ids": rows[0][:shared - 1]}, {"prefix_ids": "the ids the past was computed from"})
     gw.finish()

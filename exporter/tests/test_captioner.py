@@ -186,6 +186,9 @@ def test_committed_files_run_on_cuda():
     p, g = golden(d, "prefix"), golden(d, "lm")
     assert max_diff(on_cuda(d / "vision_prefix.pt", p["pixel_values"]), p["prefix_embeds"]) <= 1e-4
     assert max_diff(on_cuda(d / "lm.pt", g["inputs_embeds"], g["padded_attention_mask"]), g["padded_logits"]) <= 1e-4
+    c = golden(d, "lm_cached")
+    past = [c[f"past_{p}_{i}"] for i in range(2) for p in ("key", "value")]
+    assert max_diff(on_cuda(d / "lm_cached.pt", c["inputs_embeds"], *past)[0], c["last_logits"]) <= 1e-4
 
 
 def test_checkpoint_with_tied_lm_head_omitted(tmp_path, model):
@@ -216,3 +219,78 @@ def test_goldens_are_not_vacuous():
     p, g = golden(d, "prefix"), golden(d, "lm")
     assert p["prefix_embeds"].std() > 1e-2 and g["logits"].std() > 1e-2
     assert max_diff(p["prefix_embeds"][0], p["prefix_embeds"][1]) > 1e-2, "different images, different prefixes"
+
+
+# --- KV cache (lm_cached.pt) -------------------------------------------------------------------------
+
+
+def _cached(d: Path):
+    return torch.jit.load(str(d / "lm_cached.pt"))
+
+
+def test_cached_greedy_on_committed_files_reproduces_generate():
+    """Token ids of the cached loop equal transformers' generate exactly, also with a row stopping early."""
+    d = COMMITTED_TINY / "captioner"
+    vp, et, _ = components(d)
+    gen = manifest(d)["extra"]["generation"]
+    layers = gen["kv_cache"]["layers"]
+    g = golden(d, "generate")
+    assert torch.equal(captioner.greedy_with_cache(vp, et, _cached(d), g["pixel_values"], gen, layers), g["output_ids"])
+    early = golden_json(d, "generate_early_eos")
+    got = captioner.greedy_with_cache(vp, et, _cached(d), g["pixel_values"],
+                                      gen | {"eos_token_ids": [early["eos_token_id"]]}, layers)
+    assert got.tolist() == early["output_ids"]
+
+
+def test_committed_cached_lm_reproduces_its_golden_and_the_uncached_logits():
+    d = COMMITTED_TINY / "captioner"
+    g = golden(d, "lm_cached")
+    layers = manifest(d)["extra"]["generation"]["kv_cache"]["layers"]
+    past = [g[f"past_{p}_{i}"] for i in range(layers) for p in ("key", "value")]
+    with torch.no_grad():
+        out = _cached(d)(g["inputs_embeds"], *past)
+    assert max_diff(out[0], g["last_logits"]) <= FORWARD_ATOL
+    for k, (i, p) in enumerate((i, p) for i in range(layers) for p in ("key", "value")):
+        assert max_diff(out[1 + k], g[f"present_{p}_{i}"]) <= FORWARD_ATOL
+        assert torch.equal(out[1 + k][:, :, :-1], past[k]), "the present starts with the past, unchanged"
+    # Cached vs whole-sequence logits: the same sums over other row blockings; tiny float32 logits of
+    # magnitude ~3 agree to a few ulps per layer, far inside 1e-5.
+    assert max_diff(g["last_logits"], g["uncached_last_logits"]) <= FORWARD_ATOL
+    assert g["last_logits"].std() > 1e-2
+
+
+def test_cached_prefill_equals_the_uncached_last_position(built, model):
+    """The prefill (P = 0) call of the one graph: its logits are lm.pt's at the last position."""
+    _, _, lm = components(built)
+    g = golden(built, "lm")
+    with torch.no_grad():
+        out = _cached(built)(g["inputs_embeds"], *captioner.empty_past(model, 2))
+        assert max_diff(out[0], lm(g["inputs_embeds"], g["attention_mask"])[:, -1]) <= FORWARD_ATOL
+        assert out[1].shape == (2, 4, g["inputs_embeds"].shape[1], 8)
+
+
+def test_manifest_names_the_cached_graph(built):
+    m = manifest(built)
+    kv = m["extra"]["generation"]["kv_cache"]
+    assert kv["component"] == "lm_cached" and kv["layers"] == 2 and kv["heads"] == 4 and kv["head_dim"] == 8
+    names = [t["name"] for t in m["components"]["lm_cached"]["inputs"]]
+    assert names == ["inputs_embeds", "past_key_0", "past_value_0", "past_key_1", "past_value_1"]
+    assert [t["name"] for t in m["components"]["lm_cached"]["outputs"]][:2] == ["last_logits", "present_key_0"]
+
+
+def test_export_without_the_uncached_lm(checkpoint, tmp_path):
+    (tmp_path / "captioner").mkdir()
+    (tmp_path / "captioner" / "lm.pt").write_bytes(b"stale")
+    from finerewards_export import cli
+
+    assert cli.main(["export", "--family", "captioner", "--checkpoint", str(checkpoint), "--out", str(tmp_path),
+                     "--no-uncached-lm"]) == 0
+    out = tmp_path / "captioner"
+    m = manifest(out)
+    assert "lm" not in m["components"] and "lm_cached" in m["components"] and not (out / "lm.pt").exists()
+    assert "lm.pt" not in m["files"] and "lm_cached.pt" in m["files"]
+    vp, et = (torch.jit.load(str(out / f)) for f in ("vision_prefix.pt", "embed_tokens.pt"))
+    g = golden(COMMITTED_TINY / "captioner", "generate")
+    gen = m["extra"]["generation"] | {"max_new_tokens": 8}
+    got = captioner.greedy_with_cache(vp, et, _cached(out), g["pixel_values"], gen, gen["kv_cache"]["layers"])
+    assert torch.equal(got, g["output_ids"])

@@ -41,7 +41,7 @@ def test_hash_command_rewrites_only_the_files_table(tmp_path, capsys):
     with open(d / "tokenizer.json", "a", encoding="utf-8") as f:
         f.write(" ")
     assert cli.main(["hash", "--dir", str(d)]) == 0
-    assert "recorded 2 file hashes" in capsys.readouterr().out
+    assert "recorded 3 file hashes" in capsys.readouterr().out  # lm.pt, lm_cached.pt, tokenizer.json
     after = json.loads((d / MANIFEST_FILE).read_text())
     assert after["files"] == _table_as_on_disk(d)
     assert after["files"]["tokenizer.json"] != before["files"]["tokenizer.json"]

@@ -143,6 +143,9 @@ def test_committed_files_run_on_cuda():
     d = COMMITTED_TINY / "llm"
     g = golden(d, "logits")
     assert max_diff(on_cuda(d / "lm.pt", g["input_ids"], g["attention_mask"]), g["logits"]) <= 1e-4
+    c = golden(d, "lm_cached")
+    out = on_cuda(d / "lm_cached.pt", c["input_ids"], *_past(c, 2))
+    assert max_diff(out[0], c["last_logits"]) <= 1e-4
 
 
 def test_goldens_are_not_vacuous():
@@ -171,3 +174,48 @@ def test_real_positions_equal_transformers_and_fp16_padding_stays_finite():
     assert torch.isnan(hf16[1, 5:]).any(), "the scenario must break transformers' own mask"
     assert not torch.isnan(ours16).any()
     assert max_diff(ours16[1, 5:].float(), alone[0].float()) <= 1e-2
+
+
+# --- KV cache (lm_cached.pt) -------------------------------------------------------------------------
+
+
+def _past(g, layers):
+    return [g[f"past_{p}_{i}"] for i in range(layers) for p in ("key", "value")]
+
+
+def test_committed_cached_lm_reproduces_its_golden_and_the_uncached_row():
+    d = COMMITTED_TINY / "llm"
+    g, whole = golden(d, "lm_cached"), golden(d, "logits")
+    kv = json.loads((d / "manifest.json").read_text())["extra"]["kv_cache"]
+    lmc = torch.jit.load(str(d / "lm_cached.pt"))
+    with torch.no_grad():
+        out = lmc(g["input_ids"], *_past(g, kv["layers"]))
+    assert max_diff(out[0], g["last_logits"]) <= FORWARD_ATOL
+    # Prefix from the cache vs the whole row: the same float32 sums in another blocking, a few ulps
+    # per layer of logits below 3 (ulp 2.4e-7): within the one-forward budget.
+    assert max_diff(out[0], whole["last_logits_unpadded"][:1]) <= FORWARD_ATOL
+    for k, (i, p) in enumerate((i, p) for i in range(kv["layers"]) for p in ("key", "value")):
+        assert max_diff(out[1 + k], g[f"present_{p}_{i}"]) <= FORWARD_ATOL
+
+
+def test_cached_first_call_and_one_token_steps_equal_the_whole_row(built, eager):
+    """P = 0 (one call on the whole row) and a prefix followed by single-token calls: last logits as lm.pt's."""
+    g = golden(built, "logits")
+    cfg = llm.tiny_model()[0].config
+    lmc = torch.jit.load(str(built / "lm_cached.pt"))
+    row = g["input_ids"][:1]
+    with torch.no_grad():
+        want = eager(row, torch.ones_like(row))[:, -1]
+        assert max_diff(lmc(row, *llm.empty_past(cfg, 1))[0], want) <= FORWARD_ATOL
+        res = lmc(row[:, :4], *llm.empty_past(cfg, 1))
+        for t in range(4, row.shape[1]):
+            res = lmc(row[:, t:t + 1], *res[1:])
+        assert max_diff(res[0], want) <= FORWARD_ATOL
+
+
+def test_manifest_names_the_cached_graph(built):
+    m = json.loads((built / "manifest.json").read_text())
+    kv = m["extra"]["kv_cache"]
+    assert (kv["component"], kv["layers"], kv["heads"], kv["head_dim"]) == ("lm_cached", 2, 4, 8)
+    assert [t["name"] for t in m["components"]["lm_cached"]["inputs"]][:3] == ["input_ids", "past_key_0",
+                                                                                 "past_value_0"]

@@ -6,6 +6,9 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.translate.TranslateException;
 import ai.finerewards.core.image.RgbImage;
 import ai.finerewards.core.io.HostTensor;
+import ai.finerewards.core.model.KvCache;
+import ai.finerewards.core.model.KvCacheShape;
+import ai.finerewards.core.model.KvStepTranslator;
 import ai.finerewards.core.model.ModelCache;
 import ai.finerewards.core.model.ModelDirectory;
 import ai.finerewards.core.model.ModelError;
@@ -33,8 +36,13 @@ import java.util.List;
  *
  * <p>Images of a batch are captioned together: every row of the batch has the same length at
  * every step (Q + 1 + steps so far), so the attention mask stays all ones, and rows that finished
- * early are padded with the pad id and carried along, as transformers does. {@code lm.pt} has no
- * KV cache: each step re-runs the whole sequence.
+ * early are padded with the pad id and carried along, as transformers does.
+ *
+ * <p>With a KV cache ({@code lm_cached.pt}, named by the manifest's
+ * {@code extra.generation.kv_cache}, written by every export since) the first call runs the
+ * Q + 1 prefix positions (the prefill) and each later step only the new token against the cached
+ * keys and values, which stay on the model's device ({@link KvCache}). Older model directories
+ * have only {@code lm.pt}, which re-runs the whole sequence every step; both give the same ids.
  *
  * <p>Not thread-safe: one instance per task thread. It holds three predictors on the JVM-wide
  * {@link ModelCache} (each model loads once per JVM) and a tokenizer; close it when the
@@ -46,6 +54,9 @@ public final class Blip2Captioner implements AutoCloseable {
   private final PredictorLease<List<HostTensor>, List<HostTensor>> visionPrefix;
   private final PredictorLease<List<HostTensor>, List<HostTensor>> embedTokens;
   private final PredictorLease<List<HostTensor>, long[]> lm;
+  private final PredictorLease<KvStepTranslator.Step, long[]> lmCached;
+  private final KvCacheShape kvShape;
+  private final DataType floatType;
   private final HuggingFaceTokenizer tokenizer;
   private final int maxPositions;
   private final String origin;
@@ -53,8 +64,12 @@ public final class Blip2Captioner implements AutoCloseable {
   private Blip2Captioner(Blip2ImagePreprocessor preprocessor, GenerationSettings generation,
       PredictorLease<List<HostTensor>, List<HostTensor>> visionPrefix,
       PredictorLease<List<HostTensor>, List<HostTensor>> embedTokens,
-      PredictorLease<List<HostTensor>, long[]> lm, HuggingFaceTokenizer tokenizer, int maxPositions,
+      PredictorLease<List<HostTensor>, long[]> lm, PredictorLease<KvStepTranslator.Step, long[]> lmCached,
+      KvCacheShape kvShape, DataType floatType, HuggingFaceTokenizer tokenizer, int maxPositions,
       String origin) {
+    this.lmCached = lmCached;
+    this.kvShape = kvShape;
+    this.floatType = floatType;
     this.maxPositions = maxPositions;
     this.origin = origin;
     this.preprocessor = preprocessor;
@@ -76,6 +91,14 @@ public final class Blip2Captioner implements AutoCloseable {
    * @param dtype {@code auto} or the manifest's dtype (see {@link TorchScriptModels#spec})
    */
   public static Blip2Captioner open(ModelDirectory dir, Device device, String dtype) {
+    return open(dir, device, dtype, true);
+  }
+
+  /**
+   * As {@link #open(ModelDirectory, Device, String)}; {@code useKvCache = false} runs the uncached
+   * {@code lm.pt} even where the directory has {@code lm_cached.pt} (tests compare the two paths).
+   */
+  public static Blip2Captioner open(ModelDirectory dir, Device device, String dtype, boolean useKvCache) {
     dir.manifest().checkFamily("captioner");
     Blip2ImagePreprocessor pre = Blip2ImagePreprocessor.fromManifest(dir.manifest());
     GenerationSettings gen = GenerationSettings.fromManifest(dir.manifest());
@@ -88,14 +111,24 @@ public final class Blip2Captioner implements AutoCloseable {
       var et = ModelCache.get().predictor(
           TorchScriptModels.spec(dir, "embed_tokens", device, dtype, false), tensors);
       opened.add(et);
-      var lm = ModelCache.get().predictor(TorchScriptModels.spec(dir, "lm", device, dtype, false),
-          new LastTokenArgmaxTranslator(
-          "float16".equals(dir.manifest().dtype()) ? DataType.FLOAT16 : DataType.FLOAT32));
-      opened.add(lm);
+      DataType floatType = "float16".equals(dir.manifest().dtype()) ? DataType.FLOAT16 : DataType.FLOAT32;
+      KvCacheShape kv = useKvCache ? KvCacheShape.fromManifest(dir.manifest(), "generation", "kv_cache") : null;
+      PredictorLease<List<HostTensor>, long[]> lm = null;
+      PredictorLease<KvStepTranslator.Step, long[]> lmCached = null;
+      if (kv != null) {
+        lmCached = ModelCache.get().predictor(TorchScriptModels.spec(dir, kv.component(), device, dtype, false),
+            new KvStepTranslator(floatType));
+        opened.add(lmCached);
+      } else {
+        lm = ModelCache.get().predictor(TorchScriptModels.spec(dir, "lm", device, dtype, false),
+            new LastTokenArgmaxTranslator(floatType));
+        opened.add(lm);
+      }
       // Only decode is used; no truncation, so DJL does not warn about a default max length.
       HuggingFaceTokenizer tok = HuggingFaceTokenizer.builder()
           .optTokenizerPath(dir.tokenizerFile()).optTruncation(false).optPadding(false).build();
-      return new Blip2Captioner(pre, gen, vp, et, lm, tok, maxPositions(dir.manifest()), dir.manifest().origin());
+      return new Blip2Captioner(pre, gen, vp, et, lm, lmCached, kv, floatType, tok, maxPositions(dir.manifest()),
+          dir.manifest().origin());
     } catch (IOException | RuntimeException e) {
       closeAll(opened);
       if (e instanceof ModelError me) {
@@ -123,6 +156,11 @@ public final class Blip2Captioner implements AutoCloseable {
 
   public GenerationSettings generation() {
     return generation;
+  }
+
+  /** Whether this captioner decodes with the KV cache ({@code lm_cached.pt}). */
+  public boolean usesKvCache() {
+    return lmCached != null;
   }
 
   /** Greedy captions of a batch of images, in order. */
@@ -167,29 +205,31 @@ public final class Blip2Captioner implements AutoCloseable {
       Arrays.fill(bos, settings.bosTokenId());
       SequenceBuffer seq = new SequenceBuffer(prefix, b, maxNewTokens + 1);
       seq.append(embed(bos));
-      long[][] out = new long[b][];
       List<long[]> steps = new ArrayList<>();
       steps.add(bos);
-      boolean[] done = new boolean[b];
-      for (int step = 0; step < maxNewTokens; step++) {
-        long[] next = lm.predict(List.of(seq.embeds(), seq.mask()));
-        boolean allDone = true;
-        for (int r = 0; r < b; r++) {
-          if (done[r]) {
-            next[r] = settings.padTokenId();
-          } else if (settings.isEos(next[r])) {
-            done[r] = true;
+      try (LmSteps lmSteps = lmCached != null ? new CachedSteps(b) : new UncachedSteps()) {
+        boolean[] done = new boolean[b];
+        long[] next = lmSteps.first(seq);
+        for (int step = 0; step < maxNewTokens; step++) {
+          if (step > 0) {
+            next = lmSteps.next(seq, embed(next));
           }
-          allDone &= done[r];
-        }
-        steps.add(next);
-        if (allDone) {
-          break;
-        }
-        if (step + 1 < maxNewTokens) {
-          seq.append(embed(next));
+          boolean allDone = true;
+          for (int r = 0; r < b; r++) {
+            if (done[r]) {
+              next[r] = settings.padTokenId();
+            } else if (settings.isEos(next[r])) {
+              done[r] = true;
+            }
+            allDone &= done[r];
+          }
+          steps.add(next);
+          if (allDone) {
+            break;
+          }
         }
       }
+      long[][] out = new long[b][];
       for (int r = 0; r < b; r++) {
         out[r] = new long[steps.size()];
         for (int t = 0; t < steps.size(); t++) {
@@ -202,6 +242,62 @@ public final class Blip2Captioner implements AutoCloseable {
     }
   }
 
+  /** The LM's greedy steps: the argmax ids of the last position, one call per new token. */
+  private interface LmSteps extends AutoCloseable {
+    /** The prefix + bos sequence in {@code seq}: the first new ids. */
+    long[] first(SequenceBuffer seq) throws TranslateException;
+
+    /** One more token per row ({@code column}: its embeddings, [B, H] flat): the next ids. */
+    long[] next(SequenceBuffer seq, float[] column) throws TranslateException;
+
+    @Override
+    void close();
+  }
+
+  /** lm.pt: every step re-runs the whole sequence. */
+  private final class UncachedSteps implements LmSteps {
+    @Override
+    public long[] first(SequenceBuffer seq) throws TranslateException {
+      return lm.predict(List.of(seq.embeds(), seq.mask()));
+    }
+
+    @Override
+    public long[] next(SequenceBuffer seq, float[] column) throws TranslateException {
+      seq.append(column);
+      return first(seq);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** lm_cached.pt: a prefill over prefix + bos, then one position per step against the cache. */
+  private final class CachedSteps implements LmSteps {
+    private final int rows;
+    private final KvCache cache;
+
+    CachedSteps(int rows) {
+      this.rows = rows;
+      this.cache = KvCache.empty(lmCached, rows, kvShape.layers(), kvShape.heads(), kvShape.headDim(), floatType);
+    }
+
+    @Override
+    public long[] first(SequenceBuffer seq) throws TranslateException {
+      return lmCached.predict(new KvStepTranslator.Step(seq.embeds(), cache));
+    }
+
+    @Override
+    public long[] next(SequenceBuffer seq, float[] column) throws TranslateException {
+      return lmCached.predict(new KvStepTranslator.Step(
+          HostTensor.ofFloats(column, rows, 1, column.length / rows), cache));
+    }
+
+    @Override
+    public void close() {
+      cache.close();
+    }
+  }
+
   /** embed_tokens on one new id per row: [B, H] as a flat array. */
   private float[] embed(long[] ids) throws TranslateException {
     HostTensor t = embedTokens.predict(List.of(HostTensor.ofLongs(ids, ids.length, 1))).get(0);
@@ -210,7 +306,8 @@ public final class Blip2Captioner implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(List.of(visionPrefix, embedTokens, lm, tokenizer));
+    closeAll(java.util.stream.Stream.of(visionPrefix, embedTokens, lm, lmCached, tokenizer)
+        .filter(java.util.Objects::nonNull).toList());
   }
 
   private static void closeAll(List<? extends AutoCloseable> resources) {

@@ -2,7 +2,11 @@ package ai.finerewards.core.llm;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.translate.TranslateException;
+import ai.djl.ndarray.types.DataType;
 import ai.finerewards.core.io.HostTensor;
+import ai.finerewards.core.model.KvCache;
+import ai.finerewards.core.model.KvCacheShape;
+import ai.finerewards.core.model.KvLogitsTranslator;
 import ai.finerewards.core.model.ModelCache;
 import ai.finerewards.core.model.ModelDirectory;
 import ai.finerewards.core.model.ModelError;
@@ -10,6 +14,7 @@ import ai.finerewards.core.model.ModelIds;
 import ai.finerewards.core.model.ModelRuntime;
 import ai.finerewards.core.model.PredictorLease;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +28,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * other rows (the batch's length and size pick the CPU kernel's summation order), and so on how
  * Spark partitioned the pairs. {@link #lastLogits} still serves padded batches. Not thread-safe
  * (one lease per task thread).
+ *
+ * <p>With a KV cache ({@code lm_cached.pt}, manifest {@code extra.kv_cache}) the chat text every
+ * question shares (the system prompt and the question template up to its first placeholder) runs
+ * once per scorer; each pair then runs only its own ids against that cached prefix. The prefix's
+ * ids are those of the shared text less its last id (a BPE merge may join that one with the
+ * question's first characters); a pair whose ids do not start with them runs whole from an empty
+ * cache. Either way a pair's answer is computed the same way whatever its batch, so it stays a
+ * pure function of the pair; against the whole-row forward its logits differ by float32 rounding
+ * only (the same sums in another blocking).
  */
 public final class LlmScorer implements AutoCloseable {
   private static final AtomicLong FORWARD_PASSES = new AtomicLong();
@@ -32,6 +46,11 @@ public final class LlmScorer implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
   private final int batchSize;
   private final PredictorLease<List<HostTensor>, HostTensor> lm;
+  private final PredictorLease<KvLogitsTranslator.Call, HostTensor> cachedLm;
+  private final KvCacheShape kvShape;
+  private final DataType floatType;
+  private long[] prefixIds;
+  private KvCache prefix;
 
   /** One question: the image's prompt (the scene) and a part label. */
   public record Pair(String scene, String label) {}
@@ -46,6 +65,27 @@ public final class LlmScorer implements AutoCloseable {
     this.tokenizer = tokenizer;
     this.batchSize = batchSize;
     this.lm = lm;
+    this.cachedLm = null;
+    this.kvShape = null;
+    this.floatType = null;
+  }
+
+  /** A scorer on the cached graph {@code kv.component()} ({@code lm_cached.pt}) of a model of {@code floatType}. */
+  public LlmScorer(ChatFormat chat, String question, HuggingFaceTokenizer tokenizer, int batchSize,
+      PredictorLease<KvLogitsTranslator.Call, HostTensor> cachedLm, KvCacheShape kv, DataType floatType) {
+    this.chat = chat;
+    this.question = question;
+    this.tokenizer = tokenizer;
+    this.batchSize = batchSize;
+    this.lm = null;
+    this.cachedLm = cachedLm;
+    this.kvShape = kv;
+    this.floatType = floatType;
+  }
+
+  /** Whether pairs run against a cached chat prefix ({@code lm_cached.pt}). */
+  public boolean usesKvCache() {
+    return cachedLm != null;
   }
 
   /**
@@ -58,9 +98,18 @@ public final class LlmScorer implements AutoCloseable {
     ChatFormat chat = ChatFormat.from(dir.manifest());
     HuggingFaceTokenizer tokenizer = openTokenizer(dir.tokenizerFile());
     try {
-      PredictorLease<List<HostTensor>, HostTensor> lm = ModelCache.get().predictor(
-          runtime.torchScript("llm", "lm", gpuAddresses, false), new LastLogitsTranslator());
-      LlmScorer s = new LlmScorer(chat, config.question(), tokenizer, config.batchSize(), lm);
+      KvCacheShape kv = KvCacheShape.fromManifest(dir.manifest(), "kv_cache");
+      LlmScorer s;
+      if (kv != null) {
+        KvLogitsTranslator t = KvLogitsTranslator.forDtype(dir.manifest().dtype());
+        s = new LlmScorer(chat, config.question(), tokenizer, config.batchSize(),
+            ModelCache.get().predictor(runtime.torchScript("llm", kv.component(), gpuAddresses, false), t), kv,
+            "float16".equals(dir.manifest().dtype()) ? DataType.FLOAT16 : DataType.FLOAT32);
+      } else {
+        PredictorLease<List<HostTensor>, HostTensor> lm = ModelCache.get().predictor(
+            runtime.torchScript("llm", "lm", gpuAddresses, false), new LastLogitsTranslator());
+        s = new LlmScorer(chat, config.question(), tokenizer, config.batchSize(), lm);
+      }
       s.owned = true;
       s.modelId = ModelIds.of(dir);
       return s;
@@ -99,16 +148,26 @@ public final class LlmScorer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (owned) {
-      try {
-        lm.close();
-      } finally {
-        tokenizer.close();
+    try {
+      if (prefix != null) {
+        prefix.close();
+        prefix = null;
+      }
+    } finally {
+      if (owned) {
+        try {
+          (lm != null ? lm : cachedLm).close();
+        } finally {
+          tokenizer.close();
+        }
       }
     }
   }
 
-  /** LLM forward passes run by scorers in this JVM (for the benchmark's passes-per-pair figure). */
+  /**
+   * LLM forward passes over questions run by scorers in this JVM (for the benchmark's
+   * passes-per-pair figure); a cached chat prefix's one pass per scorer is not counted.
+   */
   public static long forwardPasses() {
     return FORWARD_PASSES.get();
   }
@@ -161,7 +220,7 @@ public final class LlmScorer implements AutoCloseable {
       throws TranslateException {
     for (int r = 0; r < rows.size(); r++) {
       // One row per pass, whatever the batch: see the class comment.
-      float[] logits = lastLogits(List.of(rows.get(r))).floats();
+      float[] logits = usesKvCache() ? cachedLastLogits(rows.get(r)) : lastLogits(List.of(rows.get(r))).floats();
       results[positions.get(r)] = new Result(batch.get(r),
           AnswerScore.fromLogits(logits, 0, logits.length, chat.answerTokenIds()), null);
     }
@@ -170,8 +229,55 @@ public final class LlmScorer implements AutoCloseable {
     positions.clear();
   }
 
-  /** One forward pass over left-padded rows: the last position's logits [rows, V]. */
+  /** The ids the questions share: the chat template and the question up to its first placeholder, less one. */
+  long[] prefixIds() {
+    if (prefixIds == null) {
+      String template = chat.template();
+      int p = template.indexOf("{prompt}");
+      int q = question.indexOf('{');
+      String shared = template.substring(0, p) + (q < 0 ? question : question.substring(0, q));
+      long[] ids = tokenizer.encode(shared).getIds();
+      prefixIds = Arrays.copyOf(ids, Math.max(0, ids.length - 1));
+    }
+    return prefixIds;
+  }
+
+  /** One unpadded row's last logits [V] through lm_cached.pt, against the cached prefix when it applies. */
+  float[] cachedLastLogits(long[] ids) throws TranslateException {
+    long[] shared = prefixIds();
+    boolean fits = shared.length > 0 && ids.length > shared.length
+        && Arrays.equals(ids, 0, shared.length, shared, 0, shared.length);
+    FORWARD_PASSES.incrementAndGet();
+    if (!fits) {
+      try (KvCache empty = emptyCache()) {
+        return cachedLm.predict(new KvLogitsTranslator.Call(HostTensor.ofLongs(ids, 1, ids.length), empty, false))
+            .floats();
+      }
+    }
+    if (prefix == null) {
+      KvCache c = emptyCache();
+      try {
+        cachedLm.predict(new KvLogitsTranslator.Call(HostTensor.ofLongs(shared, 1, shared.length), c, true));
+      } catch (TranslateException | RuntimeException e) {
+        c.close();
+        throw e;
+      }
+      prefix = c;
+    }
+    long[] rest = Arrays.copyOfRange(ids, shared.length, ids.length);
+    return cachedLm.predict(new KvLogitsTranslator.Call(HostTensor.ofLongs(rest, 1, rest.length), prefix, false))
+        .floats();
+  }
+
+  private KvCache emptyCache() {
+    return KvCache.empty(cachedLm, 1, kvShape.layers(), kvShape.heads(), kvShape.headDim(), floatType);
+  }
+
+  /** One forward pass over left-padded rows through the uncached lm.pt: the last position's logits [rows, V]. */
   public HostTensor lastLogits(List<long[]> rows) throws TranslateException {
+    if (lm == null) {
+      throw new IllegalStateException("this scorer runs lm_cached.pt (unpadded rows only); padded batches need lm.pt");
+    }
     int t = rows.stream().mapToInt(r -> r.length).max().orElseThrow();
     long[] ids = new long[rows.size() * t];
     long[] mask = new long[rows.size() * t];

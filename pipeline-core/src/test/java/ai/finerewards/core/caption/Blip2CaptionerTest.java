@@ -133,6 +133,62 @@ class Blip2CaptionerTest {
   }
 
   @Test
+  void theKvCacheGivesTheSameIdsAsTheUncachedLm() {
+    ModelDirectory dir = captioner();
+    HostTensor pixels = Safetensors.read(dir.localPath().resolve("golden/generate.safetensors")).tensor("pixel_values");
+    try (Blip2Captioner cached = Blip2Captioner.open(dir, Device.cpu(), "auto");
+        Blip2Captioner plain = Blip2Captioner.open(dir, Device.cpu(), "auto", false)) {
+      assertThat(cached.usesKvCache()).isTrue();
+      assertThat(plain.usesKvCache()).isFalse();
+      // Up to the LM's last position (60 new tokens), and with every row stopping at once.
+      for (int maxNew : new int[] {1, 8, 60}) {
+        assertThat(cached.generate(pixels, maxNew, cached.generation()))
+            .as("%d new tokens", maxNew).isDeepEqualTo(plain.generate(pixels, maxNew, plain.generation()));
+      }
+      long first = plain.generate(pixels, 1, plain.generation())[0][1];
+      GenerationSettings stop = plain.generation().withEosTokenIds(first);
+      assertThat(cached.generate(pixels, 8, stop)).isDeepEqualTo(plain.generate(pixels, 8, stop));
+    }
+  }
+
+  @Test
+  void aDirectoryExportedBeforeTheKvCacheDecodesWithLmPt(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    Path src = captioner().localPath();
+    Path old = tmp.resolve("captioner");
+    Files.createDirectories(old.resolve("golden"));
+    for (String f : List.of("vision_prefix.pt", "embed_tokens.pt", "lm.pt", "tokenizer.json", "golden/generate.json",
+        "golden/generate.safetensors", "golden/preprocess.safetensors")) {
+      Files.copy(src.resolve(f), old.resolve(f));
+    }
+    JsonObject m = json(src.resolve("manifest.json"));
+    m.getAsJsonObject("components").remove("lm_cached");
+    m.getAsJsonObject("extra").getAsJsonObject("generation").remove("kv_cache");
+    m.getAsJsonObject("files").remove("lm_cached.pt");
+    Files.writeString(old.resolve("manifest.json"), m.toString());
+    ModelDirectory dir = ModelDirectory.resolve(old.toString(), "captioner", ModelCacheConfig.defaults(),
+        new Configuration());
+    long[][] expected = ids(Safetensors.read(old.resolve("golden/generate.safetensors")).tensor("output_ids"));
+    HostTensor pixels = Safetensors.read(old.resolve("golden/generate.safetensors")).tensor("pixel_values");
+    try (Blip2Captioner c = Blip2Captioner.open(dir, Device.cpu(), "auto")) {
+      assertThat(c.usesKvCache()).isFalse();
+      assertThat(c.generate(pixels, expected[0].length - 1, c.generation())).isDeepEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aKvCacheEntryThatDoesNotFitItsComponentIsAClearError(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    JsonObject m = json(captioner().localPath().resolve("manifest.json"));
+    m.getAsJsonObject("extra").getAsJsonObject("generation").getAsJsonObject("kv_cache").addProperty("layers", 3);
+    ai.finerewards.core.model.ModelManifest manifest =
+        ai.finerewards.core.model.ModelManifest.parse(m.toString(), "x/manifest.json");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ai.finerewards.core.model.KvCacheShape.fromManifest(manifest, "generation", "kv_cache"))
+        .hasMessageContaining("x/manifest.json").hasMessageContaining("'lm_cached' has 5 inputs and 5 outputs")
+        .hasMessageContaining("layers = 3 needs 7");
+  }
+
+  @Test
   void pythonStripRemovesNoBreakSpacesToo() {
     assertThat(PythonStrings.strip("\u00a0 a cat\n\u2007")).isEqualTo("a cat");
     assertThat(PythonStrings.strip("\t\u3000x y\u0085")).isEqualTo("x y");
