@@ -31,6 +31,8 @@ def main() -> None:
     p.add_argument("--stability-score-thresh", type=float, default=0.95)
     p.add_argument("--stability-score-offset", type=float, default=1.0)
     p.add_argument("--box-nms-thresh", type=float, default=0.7)
+    p.add_argument("--model", choices=("vit-b", "small"), default="vit-b",
+                   help="small: a 2-layer 96-wide encoder at 256x256 input, to check the bench itself quickly")
     a = p.parse_args()
 
     import torchvision  # noqa: F401  (fail here, before minutes of export, if it is missing)
@@ -45,7 +47,7 @@ def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     t0 = time.perf_counter()
     torch.manual_seed(0)
-    model = SamModel(SamConfig()).eval()
+    model = SamModel(SamConfig() if a.model == "vit-b" else _small_config()).eval()
     ckpt = os.path.join(a.out, "checkpoint")
     model.save_pretrained(ckpt, safe_serialization=True)
     proc = segmenter._processor_for(model)
@@ -75,6 +77,14 @@ def main() -> None:
     with open(os.path.join(a.out, "reference.json"), "w", encoding="utf-8") as f:
         json.dump({"export_seconds": export_s, "torch": torch.__version__, "threads": torch.get_num_threads(),
                    "images": results, "args": vars(a)}, f, indent=1)
+
+
+def _small_config():
+    from transformers import SamConfig
+
+    return SamConfig(vision_config=dict(hidden_size=96, num_hidden_layers=2, num_attention_heads=4, image_size=256,
+                                        window_size=7, global_attn_indexes=[1]),
+                     prompt_encoder_config=dict(image_size=256))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ import org.junit.jupiter.api.Test;
  * the 256 x 256 upscaled features, stay near 1.5 GB), pred-iou-thresh 0 so that both sides upscale
  * and score every one of the 3,072 candidates (the reference always does; at SAM's 0.88 the Java side
  * would skip the candidates a random model rejects), SAM's stability 0.95 / offset 1.0 and NMS 0.7.
- * Override with -Dfinerewards.bench.sam.{images,side,points-per-side,points-per-batch,pred-iou-thresh}.
+ * Override with -Dfinerewards.bench.sam.{images,side,points-per-side,points-per-batch,pred-iou-thresh};
+ * {@code -Dfinerewards.bench.sam.model=small} swaps in a 2-layer encoder at 256 x 256 input to check
+ * the bench itself in a minute (its figures say nothing about ViT-B).
  * {@code -Dfinerewards.bench.sam.cpu-path=true} also times the Java CPU post-processing (the path of
  * model directories exported without amg_postprocess).
  *
@@ -69,6 +71,7 @@ class SamAmgBenchmarkTest {
     int perBatch = Integer.parseInt(prop("points-per-batch", "64"));
     double predIou = Double.parseDouble(prop("pred-iou-thresh", "0.0"));
     boolean cpuPath = Boolean.parseBoolean(prop("cpu-path", "false"));
+    String modelKind = prop("model", "vit-b");
     String load0 = loadAverage();
     Path repo = TinyModelFixtures.repoRoot();
     Path tmp = Files.createTempDirectory("sam-amg-bench-");
@@ -78,7 +81,7 @@ class SamAmgBenchmarkTest {
       Path torchvision = torchvision(venv);
       run(List.of(venv + "/bin/python", repo.resolve("pipeline-core/src/test/python/sam_amg_bench.py").toString(),
               tmp.toString(), "--side", "" + side, "--images", "" + images, "--points-per-side", "" + perSide,
-              "--points-per-batch", "" + perBatch, "--pred-iou-thresh", "" + predIou),
+              "--points-per-batch", "" + perBatch, "--pred-iou-thresh", "" + predIou, "--model", modelKind),
           repo, Map.of("PYTHONPATH", repo.resolve("exporter") + ":" + torchvision));
       JsonObject ref = JsonParser.parseString(Files.readString(tmp.resolve("reference.json"))).getAsJsonObject();
 
@@ -119,13 +122,14 @@ class SamAmgBenchmarkTest {
         assertThat(java[i]).as("Java seconds of image %d", i).isPositive();
         assertThat(r.get("seconds").getAsDouble()).as("transformers seconds of image %d", i).isPositive();
       }
-      System.out.printf("BENCHMARK SAM AMG (random SAM ViT-B, SamConfig() defaults), %d image(s) %dx%d, %dx%d grid,"
+      System.out.printf("BENCHMARK SAM AMG (random SAM %s), %d image(s) %dx%d, %dx%d grid,"
               + " %d points per pass, pred-iou-thresh %s, 1 intra-op thread each, DJL 0.36 / libtorch CPU vs"
               + " transformers %s / torch %s eager:%n%s"
               + "  Java %.2f s per image, transformers %.2f s per image: Java / transformers = %.2fx%n"
               + "  export %.0f s, whole bench %.0f s; load average before %s, after %s; %d cores; CPU flags: %s;"
               + " env MKL_CBWR=%s ATEN_CPU_CAPABILITY=%s ONEDNN_MAX_CPU_ISA=%s%n",
-          images, side, side, perSide, perSide, perBatch, predIou, transformersVersion(venv, repo),
+          "vit-b".equals(modelKind) ? "ViT-B, SamConfig() defaults" : modelKind + " (not ViT-B)", images, side, side,
+          perSide, perSide, perBatch, predIou, transformersVersion(venv, repo),
           ref.get("torch").getAsString(), per, javaTotal / images, refTotal / images, javaTotal / refTotal,
           ref.get("export_seconds").getAsDouble(), (System.nanoTime() - start) / 1e9, load0, loadAverage(),
           Runtime.getRuntime().availableProcessors(), cpuFlags(), System.getenv("MKL_CBWR"),
