@@ -206,12 +206,12 @@ class Postprocess(torch.nn.Module):
         return index, scores.index_select(0, index), torch.cat(stab_out), boxes, areas, masks
 
 
-def script_postprocess(path: str, map_location="cpu") -> torch.jit.ScriptModule:
+def script_postprocess(path: str) -> torch.jit.ScriptModule:
     """``Postprocess`` scripted (its loop and sizes depend on the inputs, so it cannot be traced),
     saved, and loaded back. It holds no tensors, so the file runs on any device."""
     scripted = torch.jit.script(Postprocess().eval())
     torch.jit.save(scripted, path)
-    return torch.jit.load(path, map_location=map_location)
+    return torch.jit.load(path)
 
 
 def postprocess_inputs(original_size, reshaped_input_size, pad_size, pred_iou_thresh, stability_score_thresh,

@@ -194,16 +194,19 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
     labels2 = torch.randint(0, 2, (2, 7, 1), generator=g)
     dec = U.trace_and_verify(MaskDecoder(model), (emb, pts, labels), os.path.join(out_dir, "mask_decoder.pt"),
                              [(emb2, pts2, labels2)], atol)
-    post = _script_postprocess(out_dir, dec, emb, pts, labels, dev)
+    post = _script_postprocess(out_dir, dec, emb, pts, labels)
     return enc, dec, post
 
 
-def _script_postprocess(out_dir, dec, emb, pts, labels, dev):
+def _script_postprocess(out_dir, dec, emb, pts, labels):
     """Script ``amg.Postprocess`` and check it against ``amg.generate``'s filters on this model's own
-    decoder output (loosened thresholds, so candidates survive) and on the synthetic case: the same
-    torch kernels, so candidates, stability scores, masks and boxes must be equal, not close."""
+    decoder output (loosened thresholds, so candidates survive) and on the synthetic case. The check
+    runs the saved file on the CPU whatever ``dev`` is (it holds no tensors, so it is the same graph
+    everywhere): there it runs the reference's own torch kernels, so candidates, stability scores,
+    masks and boxes must be equal, not close; a GPU's bilinear kernel rounds otherwise."""
     path = os.path.join(out_dir, "amg_postprocess.pt")
-    post = amg.script_postprocess(path, map_location=dev)
+    amg.script_postprocess(path)
+    post = torch.jit.load(path, map_location="cpu")
     with torch.no_grad():
         pred_masks, iou = dec(emb, pts, labels)
     s = pred_masks.shape[-1] * 4  # a pad size as SamImageProcessor's: 4x the low-res side
@@ -212,19 +215,18 @@ def _script_postprocess(out_dir, dec, emb, pts, labels, dev):
            "thresholds": {"pred_iou_thresh": -1e9, "stability_score_thresh": 0.0, "stability_score_offset": 1.0,
                           "mask_threshold": 0.0}}
     for case in (amg.synthetic_case(), own):
-        _check_postprocess(post, case, dev)
+        _check_postprocess(post, case)
     return post
 
 
-def _check_postprocess(post, case, dev):
+def _check_postprocess(post, case):
     t = case["thresholds"]
     want = amg.generate(case["pred_masks"], case["iou_scores"], case["original_size"], case["reshaped_input_size"],
                         case["pad_size"], **{k: v for k, v in t.items() if k != "box_nms_thresh" and
                                              k != "min_mask_area"})
     sizes, thr = amg.postprocess_inputs(case["original_size"], case["reshaped_input_size"], case["pad_size"], **t)
     with torch.no_grad():
-        got = [x.cpu() for x in post(case["pred_masks"].unsqueeze(0).to(dev), case["iou_scores"].unsqueeze(0).to(dev),
-                                     sizes.to(dev), thr.to(dev))]
+        got = list(post(case["pred_masks"].unsqueeze(0), case["iou_scores"].unsqueeze(0), sizes, thr))
     cand = want["stages"]["after_iou_and_stability"]
     binary = amg.upscale(case["pred_masks"].float(), case["original_size"], case["reshaped_input_size"],
                          case["pad_size"]).flatten(0, 1) > t["mask_threshold"]
@@ -317,12 +319,12 @@ def build_tiny(out: str) -> str:
     os.makedirs(out_dir, exist_ok=True)
     model = tiny_model()
     proc = _processor_for(model)
-    enc, dec, post = _trace(model, out_dir, 1e-5, torch.float32)
+    enc, dec, _post = _trace(model, out_dir, 1e-5, torch.float32)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
               "traced_on": "cpu",
               "seed": TINY_SEED}
     _write_manifest(model, proc, out_dir, "float32", source)
-    write_goldens(model, proc, os.path.join(out_dir, "golden"), enc, dec, post)
+    write_goldens(model, proc, os.path.join(out_dir, "golden"), enc, dec)
     return out_dir
 
 
@@ -331,7 +333,7 @@ GOLDEN_POINTS = [[10.0, 12.0], [30.5, 20.0], [50.0, 35.0]]  # (x, y) in original
 GOLDEN_LABELS = [1, 1, 0]
 
 
-def write_goldens(model, proc, golden_dir, enc, dec, post):
+def write_goldens(model, proc, golden_dir, enc, dec):
     gw = U.GoldenWriter(golden_dir, "Segmenter (tiny SAM) golden data",
                         "Computed with transformers 4.46.3 SamModel / SamImageProcessor (eager, float32).")
     from transformers import SamProcessor
