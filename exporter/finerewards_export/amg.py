@@ -136,3 +136,88 @@ def synthetic_case() -> dict:
         "thresholds": {"pred_iou_thresh": 0.88, "stability_score_thresh": 0.95, "stability_score_offset": 1.0,
                        "mask_threshold": 0.0, "box_nms_thresh": 0.7, "min_mask_area": 20},
     }
+
+
+# --- The same steps as a TorchScript graph, run where the model runs (issue 15) ---------------------
+
+POSTPROCESS_CHUNK = 16
+"""Candidates upscaled at once inside the graph: bounds its memory to 16 x pad_size floats (64 MB for
+SAM's 1024x1024 pad) whatever points_per_batch is; the bilinear kernel computes each output pixel
+alone, so chunking does not change a value."""
+
+
+class Postprocess(torch.nn.Module):
+    """Steps 1-4 of this module's recipe for one decoder pass, on the decoder's device.
+
+    Inputs: ``pred_masks`` [1, P, 3, h, w] and ``iou_scores`` [1, P, 3] as the mask decoder returns
+    them; ``sizes`` int64 [6] = (pad_h, pad_w, reshaped_h, reshaped_w, original_h, original_w);
+    ``thresholds`` float32 [5] = (pred_iou_thresh, stability_score_thresh, mask_threshold + offset,
+    mask_threshold - offset, mask_threshold), each rounded to float32 once by the caller, as torch
+    rounds a Python scalar compared with a float32 tensor.
+    Outputs, for the K candidates passing the IoU and stability filters, in candidate order (P*3,
+    point-major): ``candidate_index`` int64 [K], ``scores`` [K], ``stability`` [K], ``boxes`` int64
+    [K, 4] (inclusive XYXY, zeros when empty), ``areas`` int64 [K], ``masks`` bool [K, H, W].
+    Only IoU-kept candidates are upscaled (the reference upscales all; the kept ones are identical),
+    and NMS stays with the caller: it runs over every pass of the image, on K boxes only.
+    """
+
+    def __init__(self, chunk: int = POSTPROCESS_CHUNK):
+        super().__init__()
+        self.chunk = chunk
+
+    def forward(self, pred_masks: torch.Tensor, iou_scores: torch.Tensor, sizes: torch.Tensor,
+                thresholds: torch.Tensor):
+        low = pred_masks.flatten(0, 2).float()
+        scores = iou_scores.flatten().float()
+        pad_h, pad_w = int(sizes[0]), int(sizes[1])
+        rh, rw = int(sizes[2]), int(sizes[3])
+        oh, ow = int(sizes[4]), int(sizes[5])
+        dev = low.device
+        keep_iou = torch.nonzero(scores > thresholds[0]).flatten()
+        ys = torch.arange(oh, device=dev)
+        xs = torch.arange(ow, device=dev)
+        idx_out = [torch.zeros(0, dtype=torch.int64, device=dev)]
+        stab_out = [torch.zeros(0, device=dev)]
+        mask_out = [torch.zeros(0, oh, ow, dtype=torch.bool, device=dev)]
+        for start in range(0, keep_iou.numel(), self.chunk):
+            sel = keep_iou[start:start + self.chunk]
+            x = F.interpolate(low.index_select(0, sel).unsqueeze(1), size=[pad_h, pad_w], mode="bilinear",
+                              align_corners=False)
+            x = F.interpolate(x[:, :, :rh, :rw], size=[oh, ow], mode="bilinear", align_corners=False).squeeze(1)
+            inter = (x > thresholds[2]).flatten(1).sum(1).double()
+            union = (x > thresholds[3]).flatten(1).sum(1).double()
+            stab = torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(union)).float()
+            ok = torch.nonzero(stab > thresholds[1]).flatten()
+            idx_out.append(sel.index_select(0, ok))
+            stab_out.append(stab.index_select(0, ok))
+            mask_out.append(x.index_select(0, ok) > thresholds[4])
+        index = torch.cat(idx_out)
+        masks = torch.cat(mask_out)
+        rows = masks.any(2)
+        cols = masks.any(1)
+        none = torch.full_like(ys, -1)
+        # First and last row/column holding a pixel; an empty mask gives (oh, -1), zeroed below.
+        y0 = torch.where(rows, ys, torch.full_like(ys, oh)).min(1)[0] if index.numel() > 0 else index
+        y1 = torch.where(rows, ys, none).max(1)[0] if index.numel() > 0 else index
+        x0 = torch.where(cols, xs, torch.full_like(xs, ow)).min(1)[0] if index.numel() > 0 else index
+        x1 = torch.where(cols, xs, torch.full_like(xs, -1)).max(1)[0] if index.numel() > 0 else index
+        areas = masks.flatten(1).sum(1)
+        boxes = torch.stack([x0, y0, x1, y1], 1) * (areas > 0).long().unsqueeze(1)
+        return index, scores.index_select(0, index), torch.cat(stab_out), boxes, areas, masks
+
+
+def script_postprocess(path: str) -> torch.jit.ScriptModule:
+    """``Postprocess`` scripted (its loop and sizes depend on the inputs, so it cannot be traced),
+    saved, and loaded back. It holds no tensors, so the file runs on any device."""
+    scripted = torch.jit.script(Postprocess().eval())
+    torch.jit.save(scripted, path)
+    return torch.jit.load(path)
+
+
+def postprocess_inputs(original_size, reshaped_input_size, pad_size, pred_iou_thresh, stability_score_thresh,
+                       stability_score_offset, mask_threshold, **_unused):
+    """The ``sizes`` and ``thresholds`` inputs of ``Postprocess`` for ``generate``'s arguments."""
+    sizes = torch.tensor([*pad_size, *reshaped_input_size, *original_size], dtype=torch.int64)
+    thresholds = torch.tensor([pred_iou_thresh, stability_score_thresh, mask_threshold + stability_score_offset,
+                               mask_threshold - stability_score_offset, mask_threshold], dtype=torch.float32)
+    return sizes, thresholds

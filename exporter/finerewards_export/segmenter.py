@@ -1,6 +1,7 @@
 """Segmenter (``SamModel``, reference facebook/sam-vit-huge): image encoder and prompt encoder + mask decoder.
 
-Output ``<out>/segmenter/``: ``image_encoder.pt``, ``mask_decoder.pt``, ``manifest.json`` (SamProcessor
+Output ``<out>/segmenter/``: ``image_encoder.pt``, ``mask_decoder.pt``, ``amg_postprocess.pt`` (the automatic
+mask generator's upscaling, filters, binarisation and boxes, run on the model's device), ``manifest.json`` (SamProcessor
 pre-processing, point transform, mask post-processing and automatic-mask-generation thresholds) and
 for the tiny model ``golden/``. SAM has no tokenizer (manifest ``tokenizer`` is null).
 """
@@ -21,6 +22,7 @@ from .errors import ExportError
 from .manifest import ComponentSpec, Manifest, write_manifest
 
 FAMILY = "segmenter"
+AMG_POSTPROCESS = "amg_postprocess"
 ARCHITECTURES = ("SamModel",)
 
 
@@ -158,6 +160,20 @@ def _components(model, dtype: str) -> dict[str, ComponentSpec]:
             doc="One prompt per point, 3 masks per prompt (multimask_output=True): low-resolution mask logits "
                 "and predicted IoU. Points are in the resized frame (see preprocessing.points).",
         ),
+        AMG_POSTPROCESS: ComponentSpec(
+            file="amg_postprocess.pt",
+            inputs=[U.tensor_spec("pred_masks", [1, -1, 3, 4 * emb, 4 * emb], dtype),
+                    U.tensor_spec("iou_scores", [1, -1, 3], dtype),
+                    U.tensor_spec("sizes", [6], "int64"),
+                    U.tensor_spec("thresholds", [5], "float32")],
+            outputs=[U.tensor_spec("candidate_index", [-1], "int64"),
+                     U.tensor_spec("scores", [-1], "float32"),
+                     U.tensor_spec("stability", [-1], "float32"),
+                     U.tensor_spec("boxes", [-1, 4], "int64"),
+                     U.tensor_spec("areas", [-1], "int64"),
+                     U.tensor_spec("masks", [-1, -1, -1], "bool")],
+            doc=" ".join(amg.Postprocess.__doc__.split()),
+        ),
     }
 
 
@@ -178,7 +194,46 @@ def _trace(model, out_dir: str, atol: float, dtype: torch.dtype):
     labels2 = torch.randint(0, 2, (2, 7, 1), generator=g)
     dec = U.trace_and_verify(MaskDecoder(model), (emb, pts, labels), os.path.join(out_dir, "mask_decoder.pt"),
                              [(emb2, pts2, labels2)], atol)
-    return enc, dec
+    post = _script_postprocess(out_dir, dec, emb, pts, labels)
+    return enc, dec, post
+
+
+def _script_postprocess(out_dir, dec, emb, pts, labels):
+    """Script ``amg.Postprocess`` and check it against ``amg.generate``'s filters on this model's own
+    decoder output (loosened thresholds, so candidates survive) and on the synthetic case. The check
+    runs the saved file on the CPU whatever ``dev`` is (it holds no tensors, so it is the same graph
+    everywhere): there it runs the reference's own torch kernels, so candidates, stability scores,
+    masks and boxes must be equal, not close; a GPU's bilinear kernel rounds otherwise."""
+    path = os.path.join(out_dir, "amg_postprocess.pt")
+    amg.script_postprocess(path)
+    post = torch.jit.load(path, map_location="cpu")
+    with torch.no_grad():
+        pred_masks, iou = dec(emb, pts, labels)
+    s = pred_masks.shape[-1] * 4  # a pad size as SamImageProcessor's: 4x the low-res side
+    own = {"pred_masks": pred_masks[0].cpu(), "iou_scores": iou[0].cpu(), "original_size": [s // 2, s // 2 + 3],
+           "reshaped_input_size": [s - 5, s], "pad_size": [s, s],
+           "thresholds": {"pred_iou_thresh": -1e9, "stability_score_thresh": 0.0, "stability_score_offset": 1.0,
+                          "mask_threshold": 0.0}}
+    for case in (amg.synthetic_case(), own):
+        _check_postprocess(post, case)
+    return post
+
+
+def _check_postprocess(post, case):
+    t = case["thresholds"]
+    want = amg.generate(case["pred_masks"], case["iou_scores"], case["original_size"], case["reshaped_input_size"],
+                        case["pad_size"], **{k: v for k, v in t.items() if k != "box_nms_thresh" and
+                                             k != "min_mask_area"})
+    sizes, thr = amg.postprocess_inputs(case["original_size"], case["reshaped_input_size"], case["pad_size"], **t)
+    with torch.no_grad():
+        got = list(post(case["pred_masks"].unsqueeze(0), case["iou_scores"].unsqueeze(0), sizes, thr))
+    cand = want["stages"]["after_iou_and_stability"]
+    binary = amg.upscale(case["pred_masks"].float(), case["original_size"], case["reshaped_input_size"],
+                         case["pad_size"]).flatten(0, 1) > t["mask_threshold"]
+    boxes = torch.stack([amg.mask_to_box(binary[i]) for i in cand]).long() if cand else torch.zeros(0, 4).long()
+    if got[0].tolist() != cand or not torch.equal(got[2], want["stability_scores"][cand]) or \
+            not torch.equal(got[5], binary[cand]) or not torch.equal(got[3], boxes):
+        raise ExportError(f"amg_postprocess.pt differs from amg.generate: candidates {got[0].tolist()} vs {cand}")
 
 
 def _write_manifest(model, proc, out_dir, dtype, source):
@@ -264,7 +319,7 @@ def build_tiny(out: str) -> str:
     os.makedirs(out_dir, exist_ok=True)
     model = tiny_model()
     proc = _processor_for(model)
-    enc, dec = _trace(model, out_dir, 1e-5, torch.float32)
+    enc, dec, _post = _trace(model, out_dir, 1e-5, torch.float32)
     source = {"checkpoint": None, "weights_sha256": U.weights_sha256(model.state_dict()), "tiny": True,
               "traced_on": "cpu",
               "seed": TINY_SEED}
@@ -341,4 +396,21 @@ def write_goldens(model, proc, golden_dir, enc, dec):
              "stages": result["stages"]},
             {"thresholds": "arguments to amg.generate", "stages": "candidate indices surviving each stage",
              **sizes_doc, "pad_size": "(h, w) the low-res masks are first upscaled to"})
+    sizes_t, thr_t = amg.postprocess_inputs(case["original_size"], case["reshaped_input_size"], case["pad_size"],
+                                            **case["thresholds"])
+    cand = result["stages"]["after_iou_and_stability"]
+    binary = amg.upscale(case["pred_masks"], case["original_size"], case["reshaped_input_size"],
+                         case["pad_size"]).flatten(0, 1) > case["thresholds"]["mask_threshold"]
+    gw.case(AMG_POSTPROCESS, "The `amg` case's first stages (upscale, IoU and stability filters, binarise, box, "
+            "area) as amg.generate computes them, laid out as amg_postprocess.pt's signature.",
+            {"pred_masks": (case["pred_masks"].unsqueeze(0), "input: the amg case's logits [1, P, 3, h, w]"),
+             "iou_scores": (case["iou_scores"].unsqueeze(0), "input [1, P, 3]"),
+             "sizes": (sizes_t, "input: pad (h, w), reshaped (h, w), original (h, w)"),
+             "thresholds": (thr_t, "input: iou, stability, mask + offset, mask - offset, mask thresholds"),
+             "candidate_index": (torch.tensor(cand, dtype=torch.int64), "after_iou_and_stability of the amg case"),
+             "scores": (case["iou_scores"].flatten()[cand], "their iou_scores"),
+             "stability": (result["stability_scores"][cand], "their stability scores"),
+             "boxes": (torch.stack([amg.mask_to_box(binary[i]) for i in cand]).long(), "inclusive XYXY boxes"),
+             "areas": (binary[cand].flatten(1).sum(1), "pixel areas"),
+             "masks": (binary[cand].long(), "binary masks [K, H, W] at the original size (the graph returns bool)")})
     gw.finish()

@@ -140,6 +140,48 @@ def test_amg_golden_exercises_every_filter(built):
     assert (g["areas"] >= golden_json(built, "amg")["thresholds"]["min_mask_area"]).all()
 
 
+def _postprocess_args(g):
+    return g["pred_masks"], g["iou_scores"], g["sizes"], g["thresholds"]
+
+
+def test_committed_amg_postprocess_reproduces_its_golden_exactly():
+    """The scripted graph runs the reference's own torch kernels: equal, not close."""
+    d = COMMITTED_TINY / "segmenter"
+    g = golden(d, "amg_postprocess")
+    with torch.no_grad():
+        got = torch.jit.load(str(d / "amg_postprocess.pt"))(*_postprocess_args(g))
+    names = ["candidate_index", "scores", "stability", "boxes", "areas", "masks"]
+    for name, t in zip(names, got):
+        assert torch.equal(t.long() if t.dtype == torch.bool else t, g[name]), name
+    assert got[5].dtype == torch.bool
+    assert g["candidate_index"].tolist() == golden_json(d, "amg")["stages"]["after_iou_and_stability"]
+
+
+def test_amg_postprocess_chunks_and_empty_results_agree_with_reference(model):
+    """More candidates than one chunk (40 points x 3), a chunk size that does not divide them, and
+    thresholds that keep nothing: same outputs as amg.generate's filters."""
+    with torch.no_grad():
+        emb = segmenter.ImageEncoder(model)(torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(3)))
+        pts = torch.rand(1, 40, 1, 2, generator=torch.Generator().manual_seed(4)) * 64
+        pred, iou = segmenter.MaskDecoder(model)(emb, pts, torch.ones(1, 40, 1, dtype=torch.int64))
+    t = {"pred_iou_thresh": float(iou.median()), "stability_score_thresh": 0.0, "stability_score_offset": 0.5,
+         "mask_threshold": 0.1}
+    sizes, thr = amg.postprocess_inputs([40, 56], [46, 64], [64, 64], **t)
+    want = amg.generate(pred[0], iou[0], [40, 56], [46, 64], [64, 64], **t)
+    cand = want["stages"]["after_iou_and_stability"]
+    assert 16 < len([i for i in range(120) if want["keep_iou"][i]]) and len(cand) > 0
+    for chunk in (7, 16, 200):
+        got = torch.jit.script(amg.Postprocess(chunk))(pred, iou, sizes, thr)
+        assert got[0].tolist() == cand
+        assert torch.equal(got[2], want["stability_scores"][cand])
+        up = amg.upscale(pred[0], [40, 56], [46, 64], [64, 64]).flatten(0, 1)[cand] > 0.1
+        assert torch.equal(got[5], up) and torch.equal(got[4], up.flatten(1).sum(1))
+        assert torch.equal(got[3], torch.stack([amg.mask_to_box(m) for m in up]).long())
+    thr[0] = 2.0  # no predicted IoU is above 2
+    empty = amg.Postprocess()(pred, iou, sizes, thr)
+    assert [tuple(x.shape) for x in empty] == [(0,), (0,), (0,), (0, 4), (0,), (0, 40, 56)]
+
+
 def test_nms_suppresses_overlaps_only():
     boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 30], [0, 0, 10, 10.0]])
     scores = torch.tensor([0.9, 0.95, 0.5, 0.9])
@@ -193,6 +235,12 @@ def test_committed_files_run_on_cuda():
     assert max_diff(on_cuda(d / "image_encoder.pt", e["pixel_values"]), e["image_embeddings"]) <= 1e-4
     masks, iou = on_cuda(d / "mask_decoder.pt", dec["image_embeddings"], dec["input_points"], dec["input_labels"])
     assert max_diff(masks, dec["pred_masks"]) <= 1e-4 and max_diff(iou, dec["iou_scores"]) <= 1e-4
+    g = golden(d, "amg_postprocess")
+    got = on_cuda(d / "amg_postprocess.pt", *_postprocess_args(g))
+    # CUDA's bilinear kernel rounds differently: the same candidates, masks within 1% IoU.
+    assert torch.equal(got[0].cpu(), g["candidate_index"])
+    for m, want in zip(got[5].cpu(), g["masks"].bool()):
+        assert (m & want).sum() / (m | want).sum() >= 0.99
 
 
 def test_goldens_are_not_vacuous():

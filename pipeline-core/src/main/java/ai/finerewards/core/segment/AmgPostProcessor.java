@@ -6,9 +6,12 @@ import java.util.List;
 
 /**
  * Automatic-mask-generation post-processing of one image (one crop: the whole image), fed batch by
- * batch with mask decoder outputs and finished once: IoU filter, stability filter, binarise, box,
- * greedy box NMS by descending predicted IoU, minimum area. Python reference:
- * exporter/finerewards_export/amg.py. Candidates failing the IoU filter are not upscaled (the
+ * batch and finished once: IoU filter, stability filter, binarise, box, greedy box NMS by
+ * descending predicted IoU, minimum area. Python reference: exporter/finerewards_export/amg.py.
+ * A batch comes either as raw decoder outputs ({@link #add}: every step on the CPU, for model
+ * directories exported without {@code amg_postprocess}) or as the survivors of the filters that
+ * graph computed on the model's device ({@link #addSurvivors}); NMS and the minimum area always run
+ * here, over all batches, on boxes only. Candidates failing the IoU filter are not upscaled (the
  * reference upscales all; the kept ones are identical).
  */
 public final class AmgPostProcessor {
@@ -49,6 +52,24 @@ public final class AmgPostProcessor {
       }
       candidates.add(binarise(index, iouScores[c], stability, logits));
     }
+  }
+
+  /**
+   * Adds the candidates of {@code points} prompts that passed the IoU and stability filters on the
+   * device ({@link DeviceAmgTranslator}), their indices counted within the batch; indices continue
+   * from the last batch as in {@link #add}.
+   */
+  public void addSurvivors(List<MaskCandidate> survivors, int points) {
+    int base = nextIndex;
+    for (MaskCandidate c : survivors) {
+      if (c.candidateIndex() < 0 || c.candidateIndex() >= points * 3) {
+        throw new IllegalArgumentException("candidate index " + c.candidateIndex() + " outside a batch of "
+            + points + " points x 3 masks");
+      }
+      candidates.add(new MaskCandidate(base + c.candidateIndex(), c.predictedIou(), c.stability(), c.mask(),
+          c.box(), c.area()));
+    }
+    nextIndex += points * 3;
   }
 
   /**

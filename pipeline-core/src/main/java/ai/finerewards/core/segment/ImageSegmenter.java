@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One task thread's segment-and-label runner: SAM automatic masks, then a CLIP label for each part.
@@ -28,7 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * computed once per JVM. Close it when the partition ends (the models stay cached).
  */
 public final class ImageSegmenter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ImageSegmenter.class);
   private static final Map<String, LabelVocabulary> VOCABULARIES = new ConcurrentHashMap<>();
+  private static final java.util.Set<String> CPU_POSTPROCESS_WARNED = ConcurrentHashMap.newKeySet();
 
   private final List<AutoCloseable> leases;
   private final SamAutomaticMaskGenerator generator;
@@ -63,8 +67,19 @@ public final class ImageSegmenter implements AutoCloseable {
       clip.manifest().checkFamily("clip");
       PredictorLease<List<HostTensor>, List<HostTensor>> encoder = lease(runtime, "segmenter", "image_encoder", gpuAddresses, sam);
       leases.add(encoder);
-      PredictorLease<List<HostTensor>, List<HostTensor>> decoder = lease(runtime, "segmenter", "mask_decoder", gpuAddresses, sam);
-      leases.add(decoder);
+      PredictorLease<List<HostTensor>, List<HostTensor>> decoder = null;
+      PredictorLease<DeviceAmgTranslator.Call, List<MaskCandidate>> deviceDecoder = null;
+      if (SamAutomaticMaskGenerator.hasDevicePostprocess(sam.manifest())) {
+        deviceDecoder = SamAutomaticMaskGenerator.deviceDecoder(
+            runtime.torchScript("segmenter", "mask_decoder", gpuAddresses, false),
+            runtime.torchScript("segmenter", SamAutomaticMaskGenerator.POSTPROCESS_COMPONENT, gpuAddresses, false),
+            sam.manifest().dtype(), config.amg());
+        leases.add(deviceDecoder);
+      } else {
+        warnCpuPostprocessOnce(sam);
+        decoder = lease(runtime, "segmenter", "mask_decoder", gpuAddresses, sam);
+        leases.add(decoder);
+      }
       PredictorLease<List<HostTensor>, List<HostTensor>> clipImage = lease(runtime, "clip", "image_encoder", gpuAddresses, clip);
       leases.add(clipImage);
 
@@ -77,7 +92,7 @@ public final class ImageSegmenter implements AutoCloseable {
       });
       float logitScale = logitScale(clip);
       SamAutomaticMaskGenerator generator = new SamAutomaticMaskGenerator(
-          SamPreprocessor.from(sam.manifest()), config.amg(), encoder, decoder);
+          SamPreprocessor.from(sam.manifest()), config.amg(), encoder, decoder, deviceDecoder);
       PartLabeller labeller = new PartLabeller(ClipImagePreprocessor.fromManifest(clip.manifest()), embeddings,
           logitScale, config.labelThreshold(), config.cropBackground(), config.clipBatchSize(), clipImage);
       return new ImageSegmenter(leases, generator, labeller, ModelIds.of(sam), ModelIds.of(clip), vocab.id());
@@ -91,6 +106,18 @@ public final class ImageSegmenter implements AutoCloseable {
       String component, List<String> gpus, ModelDirectory dir) {
     return ModelCache.get().predictor(runtime.torchScript(family, component, gpus, false),
         TensorTranslator.forDtype(dir.manifest().dtype()));
+  }
+
+  /**
+   * A SAM directory exported before amg_postprocess existed still works, post-processing in Java on
+   * the CPU (same masks): said once per directory and JVM, since it costs CPU time per pixel.
+   */
+  private static void warnCpuPostprocessOnce(ModelDirectory sam) {
+    if (CPU_POSTPROCESS_WARNED.add(sam.localPath().toString())) {
+      LOG.warn("{} has no {} component (exported before it existed): automatic-mask post-processing runs in Java on"
+          + " the executor's CPU; re-export the segmenter to run it on the model's device", sam.manifest().origin(),
+          SamAutomaticMaskGenerator.POSTPROCESS_COMPONENT);
+    }
   }
 
   private static float logitScale(ModelDirectory clip) {

@@ -2,7 +2,14 @@ package ai.finerewards.core.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.finerewards.core.TinyModelFixtures;
+import ai.finerewards.core.model.ModelCache;
+import ai.finerewards.core.model.TorchScriptModels;
 import ai.finerewards.core.io.Safetensors;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -10,7 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** AMG post-processing against finerewards_export.amg on the synthetic decoder outputs golden. */
+/**
+ * AMG post-processing against finerewards_export.amg on the synthetic decoder outputs golden: the
+ * Java CPU path, and the exported amg_postprocess graph (the device path) feeding the same NMS.
+ */
 class AmgPostProcessorGoldenTest {
   private final Safetensors g = TinyModelFixtures.golden("segmenter", "amg");
   private final JsonObject meta = TinyModelFixtures.goldenJson("segmenter", "amg");
@@ -60,8 +70,42 @@ class AmgPostProcessorGoldenTest {
     int half = 2 * 3 * 32 * 32;
     post.add(java.util.Arrays.copyOfRange(pred, 0, half), java.util.Arrays.copyOfRange(iou, 0, 6), 2, 32, 32);
     post.add(java.util.Arrays.copyOfRange(pred, half, pred.length), java.util.Arrays.copyOfRange(iou, 6, 12), 2, 32, 32);
-    AmgPostProcessor.Result r = post.finish();
+    assertMatchesReference(post.finish());
+  }
 
+  /**
+   * The same two batches through the tiny model directory's amg_postprocess.pt (on the CPU here; the
+   * graph is what runs on a GPU): the filters run in libtorch, the masks come back as booleans, and
+   * NMS and the minimum area in Java give the reference's stages and outputs exactly, since the
+   * graph runs the reference's own torch kernels.
+   */
+  @Test
+  void devicePostprocessGraphKeepsWhatTheReferenceKeeps() {
+    Model model = ModelCache.get().model(TorchScriptModels.spec(
+        TinyModelFixtures.directory("segmenter"), SamAutomaticMaskGenerator.POSTPROCESS_COMPONENT, Device.cpu(), "auto",
+        false));
+    AmgPostProcessor post = new AmgPostProcessor(settings(), upscaler());
+    float[] pred = g.tensor("pred_masks").floats();
+    float[] iou = g.tensor("iou_scores").floats();
+    float[] thresholds = DeviceAmgTranslator.thresholds(settings());
+    int half = 2 * 3 * 32 * 32;
+    try (NDManager m = model.getNDManager().newSubManager()) {
+      for (int b = 0; b < 2; b++) {
+        NDArray p = m.create(java.util.Arrays.copyOfRange(pred, b * half, (b + 1) * half), new Shape(1, 2, 3, 32, 32));
+        NDArray s = m.create(java.util.Arrays.copyOfRange(iou, b * 6, (b + 1) * 6), new Shape(1, 2, 3));
+        List<MaskCandidate> survivors = DeviceAmgTranslator.postprocess(m, model.getBlock(), p, s, upscaler(), thresholds);
+        float[] expectedStability = java.util.Arrays.copyOfRange(g.tensor("stability_scores").floats(), b * 6, b * 6 + 6);
+        for (MaskCandidate c : survivors) {
+          assertThat(c.stability()).as("stability of batch %d candidate %d", b, c.candidateIndex())
+              .isEqualTo(expectedStability[c.candidateIndex()]);
+        }
+        post.addSurvivors(survivors, 2);
+      }
+    }
+    assertMatchesReference(post.finish());
+  }
+
+  private void assertMatchesReference(AmgPostProcessor.Result r) {
     JsonObject stages = meta.getAsJsonObject("stages");
     assertThat(r.afterFilters()).isEqualTo(ints(stages.getAsJsonArray("after_iou_and_stability")));
     assertThat(r.afterNms()).isEqualTo(ints(stages.getAsJsonArray("after_nms")));
