@@ -40,9 +40,11 @@ public record ModelRuntime(ModelsConfig models, ModelCacheConfig cache) implemen
   /**
    * The device for a task with these GPU addresses, under finerewards.models.device. Every task
    * asks this before it runs a model (it starts the engine), so this is where the JVM's libtorch
-   * thread counts are set from the configuration, once per JVM (see {@link EngineThreads}).
+   * libtorch (see {@link Libtorch}) and thread counts are set from the configuration, once per JVM
+   * (see {@link EngineThreads}).
    */
   public Device device(List<String> gpuAddresses) {
+    models.libtorch().apply();
     models.threads().apply();
     return Devices.choose(models.device(), gpuAddresses);
   }
