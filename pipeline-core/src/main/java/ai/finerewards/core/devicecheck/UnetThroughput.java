@@ -16,7 +16,7 @@ import java.nio.file.Path;
 /**
  * Images per second of a traced SD 1.x UNet called as the generate stage calls it (the same
  * translator, one call per denoising step), for part (c) of the device check. The Python side
- * (tools/device-check/sd15_unet.py) times the same file with the same shapes, so the two figures
+ * (bin/gpu-check.d/sd15_unet.py) times the same file with the same shapes, so the two figures
  * compare the Java path with PyTorch on one machine.
  *
  * <p>Each call ends by reading one output element to the host, which waits for the device: without
