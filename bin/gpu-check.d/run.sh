@@ -5,8 +5,8 @@
 #   bin/gpu-check.d/run.sh [--rehearse] [BUNDLE]         (BUNDLE: default target/gpu-check)
 #
 # (a) every family's golden cases through the project's Java classes on CUDA in float32, with the
-#     GPU tolerances of GoldenTolerance, and the same cases from PyTorch with cuDNN's TF32 on and
-#     off (the kernel behind those tolerances);
+#     GPU tolerances of GoldenTolerance, and the same cases from PyTorch under kernel switches
+#     (TF32, cuDNN, attention backend), to name the kernel behind those tolerances;
 # (b) the tiny demo through pipeline-core with models.device=gpu: not built yet, says so;
 # (c) a real-size SD 1.5 UNet with random weights, traced on the device by PyTorch (512x512,
 #     batch 8, 25 steps), timed from Java and from PyTorch: images/s and peak device memory.
@@ -53,17 +53,31 @@ done
 # The JNI: torch 2.7.1 uses the pytorch-jni jar's; any other needs the one the bundle carries.
 cache="$work/djl-cache"
 mkdir -p "$cache/pytorch"
+java="$bundle/jre/bin/java"
+[ -x "$java" ] || { tar -xJf "$bundle/jre.tar.xz" -C "$work" && java="$work/jre/bin/java"; }
 if [ "$plain" != 2.7.1 ]; then
   jni="$bundle/jni/$plain-$flavor-linux-x86_64"
-  if [ ! -f "$jni/0.36.0-libdjl_torch.so" ]; then
-    say "FAIL the bundle has no JNI for torch $plain ($flavor) under $bundle/jni: rebuild it with" \
-        "bin/gpu-check --torch-site <site-packages of torch $tv> --djl-src <DJL v0.36.0 checkout> (docs/gpu.md)"
+  if [ -f "$jni/0.36.0-libdjl_torch.so" ]; then
+    cp -r "$jni" "$cache/pytorch/"
+  elif [ -d "$bundle/djl-src" ]; then
+    say "building DJL's JNI against torch $tv here (bin/build-djl-jni, no JDK: header and jni.h from the bundle)"
+    nvcc_root=""
+    command -v nvcc >/dev/null || { [ -x /usr/local/cuda/bin/nvcc ] && nvcc_root=/usr/local/cuda; }
+    t0=$SECONDS
+    bin/build-djl-jni --djl-src "$bundle/djl-src" --torch "$site" --flavor "$flavor" --cache-dir "$cache" \
+      --header-dir "$bundle/jni-header" --java-include "$bundle/java-include" \
+      --jvm-lib "$(dirname "$(dirname "$java")")/lib/server/libjvm.so" ${nvcc_root:+--nvcc-root "$nvcc_root"} \
+      || { say "FAIL building the JNI for torch $tv"; exit 1; }
+    say "JNI built in $((SECONDS - t0)) s"
+  else
+    say "FAIL the bundle has no JNI for torch $plain ($flavor) and no DJL sources to build one: rebuild it with" \
+        "bin/gpu-check --djl-src <DJL v0.36.0 checkout> (docs/gpu.md)"
     exit 1
   fi
-  cp -r "$jni" "$cache/pytorch/"
+elif [ "$rehearse" = 1 ] && [ -d "$bundle/djl-src" ]; then
+  say "torch 2.7.1 takes the JNI of the pytorch-jni jar; on the GPU machine (torch 2.11) this step builds" \
+      "DJL's JNI from $bundle/djl-src with bin/build-djl-jni --header-dir ... (about a minute)"
 fi
-java="$bundle/jre/bin/java"
-[ -x "$java" ] || { mkdir -p "$work/jre" && tar -xJf "$bundle/jre.tar.xz" -C "$work" && java="$work/jre/bin/java"; }
 dc=("$java" -cp "$bundle/lib/*" ai.finerewards.core.devicecheck.DeviceCheck --libtorch-path "$site/torch/lib"
     --flavor "$flavor" --cache-dir "$cache")
 [ -n "$cudart" ] && dc+=(--cuda-runtime-path "$cudart")
@@ -77,8 +91,8 @@ fi
 
 say "(a) golden cases through the Java classes on $device"
 "${dc[@]}" goldens --models models/tiny --device "$device" || status=1
-say "(a) the same cases from PyTorch, cuDNN TF32 on and off"
-"$PY" bin/gpu-check.d/goldens_tf32.py models/tiny --device "$pydevice" || status=1
+say "(a) the same cases from PyTorch under kernel switches (TF32, cuDNN, attention backend)"
+"$PY" bin/gpu-check.d/goldens_kernels.py models/tiny --device "$pydevice" || status=1
 
 say "(b) NOT BUILT: the tiny demo through pipeline-core on $device in fp32/fp16 (generate, caption, segment, score)"
 
