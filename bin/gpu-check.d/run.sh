@@ -84,7 +84,8 @@ dc=("$java" -cp "$bundle/lib/*" ai.finerewards.core.devicecheck.DeviceCheck --li
 
 # Python: diffusers from the machine, else from the bundle's wheels.
 if ! "$PY" -c 'import diffusers, safetensors' 2>/dev/null; then
-  "$PY" -m pip install --quiet --no-index --find-links "$bundle/wheels" --target "$work/pylib" diffusers safetensors \
+  # --no-deps: the wheels are diffusers' closure less what torch brings (filelock, fsspec, typing-extensions).
+  "$PY" -m pip install --quiet --no-index --no-deps --target "$work/pylib" "$bundle"/wheels/*.whl \
     || { say "FAIL cannot install the bundle's wheels (built for Python 3.12) into Python $pyver"; status=1; }
   export PYTHONPATH="$work/pylib${PYTHONPATH:+:$PYTHONPATH}"
 fi
