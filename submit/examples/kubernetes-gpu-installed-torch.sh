@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # As kubernetes-gpu.sh, but libtorch comes from a PyTorch installed in the container image (route (b)
-# of docs/gpu.md) instead of DJL's 2 GB CUDA jar: no libtorch jar is shipped (--no-native), and the
+# of docs/gpu.md) instead of DJL's CUDA libtorch jar: no libtorch jar is shipped (--no-native), and the
 # finerewards.models.libtorch keys tell every driver and executor JVM where torch is. No environment
 # variable is needed.
 #
