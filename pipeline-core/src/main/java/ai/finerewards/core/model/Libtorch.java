@@ -193,6 +193,14 @@ public record Libtorch(String path, String version, String flavor, String cudaRu
             + "): DJL loads libtorch once per JVM; use one setting per run");
       }
       check();
+      if (installed()) {
+        // Something started the engine before this: DJL kept the libtorch it loaded then.
+        java.util.Optional<String> loaded = EngineReport.loaded("libtorch.so");
+        if (loaded.isPresent() && !loaded.get().startsWith(Paths.get(path).toAbsolutePath().normalize() + "/")) {
+          throw new ModelError(KEY + ".path = " + path + " but this JVM already loaded " + loaded.get()
+              + " before the setting was applied: a model or NDArray was used before ModelRuntime.device");
+        }
+      }
       for (Map.Entry<String, String> e : properties().entrySet()) {
         String env = System.getenv(e.getKey());
         if (env != null && !env.equals(e.getValue())) {

@@ -134,4 +134,14 @@ class LibtorchTest {
             new PipelineConfigLoader().load(null, List.of("models.libtorch.flavor=cuda")), ModelsConfig.SECTION)))
         .isInstanceOf(ConfigError.class).hasMessageContaining("finerewards.models.libtorch.flavor = cuda");
   }
+
+  @Test
+  void anInstalledLibtorchAfterTheEngineLoadedTheJarsIsRefusedBeforeSettingAnything() throws IOException {
+    ai.djl.engine.Engine.getEngine("PyTorch"); // loads the pytorch-native jar's libtorch, as a stray NDArray would
+    Path lib = pipTorch(Libtorch.JAR_TORCH_VERSION + "+cpu");
+    Libtorch t = new Libtorch(lib.toString(), "", "cpu", "", cache().toString());
+    assertThatThrownBy(t::apply).isInstanceOf(ModelError.class)
+        .hasMessageContaining("already loaded").hasMessageContaining("libtorch.so");
+    assertThat(System.getProperty("PYTORCH_LIBRARY_PATH")).isNull();
+  }
 }
