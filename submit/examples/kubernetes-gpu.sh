@@ -5,9 +5,10 @@
 #
 # Prerequisites:
 # - An image with Spark 3.5 (Scala 2.12), Java 17, the NVIDIA container runtime, and at
-#   /opt/finerewards/ the shaded jar and a CUDA libtorch jar of DJL for PyTorch 2.7.1 (a
-#   pytorch-native-cu1xx flavour of ai.djl.pytorch, classifier linux-x86_64; check DJL's PyTorch
-#   engine docs for the flavours built for 2.7.1). The CPU jar must not be shipped as well.
+#   /opt/finerewards/ the shaded jar and DJL's CUDA libtorch jar for PyTorch 2.7.1,
+#   ai.djl.pytorch:pytorch-native-cu128:2.7.1:linux-x86_64 from Maven Central (route (a) of
+#   docs/gpu.md; kubernetes-gpu-installed-torch.sh uses a PyTorch installed in the image instead).
+#   The CPU jar must not be shipped as well.
 # - The NVIDIA device plugin on the GPU nodes (pods request nvidia.com/gpu).
 # - The config on S3 (the driver runs in the cluster):
 #     aws s3 cp conf/kubernetes-gpu.conf s3://my-bucket/finerewards/conf/kubernetes-gpu.conf
@@ -18,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 : "${IMAGE:?set IMAGE to the Spark + finerewards container image}"
 export FINEREWARDS_JAR="local:///opt/finerewards/finerewards-0.1.0-SNAPSHOT-spark3.5.9.jar"
 submit/finerewards-submit \
-  --native-jar "local:///opt/finerewards/pytorch-native-cu-linux-x86_64.jar" \
+  --native-jar "local:///opt/finerewards/pytorch-native-cu128-2.7.1-linux-x86_64.jar" \
   --master "k8s://$K8S_API" --deploy-mode cluster \
   --name finerewards-raft \
   --conf spark.kubernetes.namespace="${NAMESPACE:-finerewards}" \

@@ -45,6 +45,9 @@ public final class FineRewardsCli {
    */
   public static int run(String[] args, PrintStream out, PrintStream err, Function<Config, SparkSession> sessions,
       boolean stopSession) {
+    if (args.length > 0 && args[0].equals("doctor")) {
+      return DoctorCommand.run(args, out, err); // the engine report needs no Spark
+    }
     CliArguments cli;
     try {
       cli = CliArguments.parse(args);

@@ -1,6 +1,8 @@
 package ai.finerewards.core.config;
 
 import ai.finerewards.core.model.EngineThreads;
+import ai.finerewards.core.model.Libtorch;
+import ai.finerewards.core.model.ModelError;
 import com.typesafe.config.Config;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +15,10 @@ import java.util.Map;
  * @param device {@code auto}, {@code cpu} or {@code gpu}
  * @param dtype {@code auto} (the manifest's), {@code float32} or {@code float16}
  * @param threads libtorch's intra-op and inter-op thread counts, set in every JVM that runs a model
+ * @param libtorch which libtorch DJL loads (the native jar's, or an installed one), set likewise
  */
-public record ModelsConfig(Map<String, String> directories, String device, String dtype, EngineThreads threads)
+public record ModelsConfig(Map<String, String> directories, String device, String dtype, EngineThreads threads,
+    Libtorch libtorch)
     implements java.io.Serializable {
   public static final String SECTION = "models";
   /** The model families, as in the exporter's manifest contract. */
@@ -33,7 +37,18 @@ public record ModelsConfig(Map<String, String> directories, String device, Strin
     }
     return new ModelsConfig(
         dirs, r.oneOf("device", "auto", "cpu", "gpu"), r.oneOf("dtype", "auto", "float32", "float16"),
-        new EngineThreads(r.intInRange("intra-op-threads", 1, 1024), r.intInRange("inter-op-threads", 1, 1024)));
+        new EngineThreads(r.intInRange("intra-op-threads", 1, 1024), r.intInRange("inter-op-threads", 1, 1024)),
+        libtorch(r));
+  }
+
+  private static Libtorch libtorch(SectionReader r) {
+    String flavor = r.string("libtorch.flavor");
+    try {
+      return new Libtorch(r.string("libtorch.path"), r.string("libtorch.version"), flavor,
+          r.string("libtorch.cuda-runtime-path"), r.string("libtorch.cache-dir"));
+    } catch (ModelError e) {
+      throw new ConfigError(r.fullKey("libtorch.flavor"), flavor, "cpu or cuXYZ (e.g. cu128, cu130)");
+    }
   }
 
   /** The directory of {@code family}; a ConfigError naming the key for an unknown family. */

@@ -40,10 +40,12 @@ public record ModelRuntime(ModelsConfig models, ModelCacheConfig cache) implemen
   /**
    * The device for a task with these GPU addresses, under finerewards.models.device. Every task
    * asks this before it runs a model (it starts the engine), so this is where the JVM's libtorch
-   * thread counts are set from the configuration, once per JVM (see {@link EngineThreads}), and the
-   * model cache's device memory budget ({@link ModelCache#setBudget}).
+   * libtorch (see {@link Libtorch}) and thread counts are set from the configuration, once per JVM
+   * (see {@link EngineThreads}), and the model cache's device memory budget
+   * ({@link ModelCache#setBudget}).
    */
   public Device device(List<String> gpuAddresses) {
+    models.libtorch().apply();
     models.threads().apply();
     ModelCache.get().setBudget(cache.deviceMemoryBudget());
     return Devices.choose(models.device(), gpuAddresses);

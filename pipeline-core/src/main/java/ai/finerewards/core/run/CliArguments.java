@@ -62,6 +62,7 @@ public record CliArguments(
           "       finerewards run [--rounds R] [--conf FILE] [--set key=value]... [--from-stage STAGE]",
           "                       [--to-stage STAGE] [--force]",
           "       finerewards status [--rounds R] [--conf FILE] [--set key=value]...",
+          "       finerewards doctor [--conf FILE] [--set key=value]...",
           "       finerewards --help",
           "",
           "stages: " + Stage.cliNames(),
@@ -77,6 +78,8 @@ public record CliArguments(
           "  --force            run: run stages even when their fingerprint is unchanged",
           "status               per round and stage: committed, stale (and why), missing or blocked;",
           "                     writes nothing",
+          "doctor               the libtorch, JNI and GPUs this JVM sees and each model family's device;",
+          "                     exit 1 with a FAIL line when a family cannot run (docs/gpu.md)",
           "",
           "exit codes: 0 ok, 1 stage failed, 2 stage not built yet, 64 bad arguments, 78 bad configuration");
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>A golden case for a component is a {@code golden/*.safetensors} file holding tensors named
  * like every input of the component's manifest signature and like every output (or the output's
- * alias below). Every component must have at least one case.
+ * alias), as {@link GoldenCases} matches them. Every component must have at least one case.
  */
 class ExportedModelsLoadTest {
   /**
@@ -50,10 +50,6 @@ class ExportedModelsLoadTest {
    */
   private static final double ATOL = 1e-5;
   private static final double RTOL = 1e-5;
-
-  /** Golden tensor names that differ from the manifest's output name: family/component/output. */
-  private static final Map<String, String> OUTPUT_ALIASES =
-      Map.of("diffusion/unet/model_output", "out_lora_zero");
 
   /**
    * Golden cases whose tensors do not carry the signature's names: inputs (in signature order)
@@ -113,7 +109,7 @@ class ExportedModelsLoadTest {
         assertThat(ModelCache.get().loadCount(spec.key())).isEqualTo(1);
       }));
       for (Path golden : goldens) {
-        Map<String, String> outputs = matchCase(family, c, golden);
+        Map<String, String> outputs = GoldenCases.match(family, c, golden);
         if (outputs != null) {
           componentTests.add(DynamicTest.dynamicTest(
               "reproduces golden/" + golden.getFileName(),
@@ -137,39 +133,6 @@ class ExportedModelsLoadTest {
           () -> checkUnetWithLora(md)));
     }
     return DynamicContainer.dynamicContainer(family, tests);
-  }
-
-  /** Output spec name to golden tensor name, when {@code golden} is a case of {@code c}. */
-  private static Map<String, String> matchCase(String family, ModelManifest.Component c, Path golden) {
-    Map<String, Safetensors.Entry> entries = Safetensors.read(golden).entries();
-    for (ModelManifest.TensorSpec in : c.inputs()) {
-      if (!fits(entries.get(in.name()), in)) {
-        return null;
-      }
-    }
-    Map<String, String> outputs = new HashMap<>();
-    for (ModelManifest.TensorSpec out : c.outputs()) {
-      String name = OUTPUT_ALIASES.getOrDefault(family + "/" + c.name() + "/" + out.name(), out.name());
-      if (!fits(entries.get(name), out)) {
-        return null;
-      }
-      outputs.put(out.name(), name);
-    }
-    return outputs;
-  }
-
-  /** A golden tensor of the spec's rank whose fixed dimensions match (same name, other use: no). */
-  private static boolean fits(Safetensors.Entry e, ModelManifest.TensorSpec spec) {
-    if (e == null || e.shape().length != spec.shape().size()) {
-      return false;
-    }
-    for (int i = 0; i < e.shape().length; i++) {
-      long want = spec.shape().get(i);
-      if (want != -1 && want != e.shape()[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void checkParity(ModelDirectory md, ModelManifest.Component c, Path golden,
