@@ -188,10 +188,7 @@ public record Libtorch(String path, String version, String flavor, String cudaRu
       if (equals(applied)) {
         return;
       }
-      if (applied != null) {
-        throw new ModelError(KEY + " changed within one JVM (" + applied + " then " + this
-            + "): DJL loads libtorch once per JVM; use one setting per run");
-      }
+      // The most specific reason first: a libtorch already loaded names the file the JVM holds.
       check();
       if (installed()) {
         // Something started the engine before this: DJL kept the libtorch it loaded then.
@@ -200,6 +197,10 @@ public record Libtorch(String path, String version, String flavor, String cudaRu
           throw new ModelError(KEY + ".path = " + path + " but this JVM already loaded " + loaded.get()
               + " before the setting was applied: a model or NDArray was used before ModelRuntime.device");
         }
+      }
+      if (applied != null) {
+        throw new ModelError(KEY + " changed within one JVM (" + applied + " then " + this
+            + "): DJL loads libtorch once per JVM; use one setting per run");
       }
       for (Map.Entry<String, String> e : properties().entrySet()) {
         String env = System.getenv(e.getKey());
