@@ -47,7 +47,9 @@ public record ModelRuntime(ModelsConfig models, ModelCacheConfig cache) implemen
   public Device device(List<String> gpuAddresses) {
     models.libtorch().apply();
     models.threads().apply();
-    ModelCache.get().setBudget(cache.deviceMemoryBudget());
+    if (cache != null) { // null for the engine report (finerewards doctor), which loads no model
+      ModelCache.get().setBudget(cache.deviceMemoryBudget());
+    }
     return Devices.choose(models.device(), gpuAddresses);
   }
 
